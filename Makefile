@@ -1,0 +1,51 @@
+# Entry points: `make` builds, `make run` serves the site on http://127.0.0.1:8080,
+# `make test` runs every test. run and test install missing Debian packages first.
+BUILD_DIR ?= build
+SANITIZE_BUILD_DIR ?= build-sanitize
+PORT ?= 8080
+WORKERS ?= 2
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+# CI builds must be warning-free.
+ifeq ($(CI),true)
+CMAKE_FLAGS += -DMICROBLOG_WERROR=ON
+endif
+
+.PHONY: all build deps run test test-unit test-integration test-e2e test-sanitize format clean
+
+all: build
+
+deps:
+	@deploy/install-deps.sh
+
+build:
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: deps build
+	@PORT=$(PORT) WORKERS=$(WORKERS) BUILD_DIR=$(abspath $(BUILD_DIR)) deploy/run-local.sh
+
+test: deps build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test-unit: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+test-integration: deps build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
+
+test-e2e: deps build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -L e2e
+
+# The unit and integration tests again, with every program built under AddressSanitizer
+# and UndefinedBehaviorSanitizer; any report fails the test that triggered it.
+test-sanitize: deps
+	@cmake -S . -B $(SANITIZE_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DMICROBLOG_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
+	@cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+
+format:
+	@clang-format -i core/*.h core/*.cpp cgi-bin/*.cpp deploy/*.cpp tests/core/*.cpp
+
+clean:
+	@rm -rf $(BUILD_DIR) $(SANITIZE_BUILD_DIR)

@@ -1,0 +1,28 @@
+// / and /index: the signed-in user's home page, greeting them and listing the newest posts.
+// Sign-in is required by nginx (nginx/protected-page.conf) before this program is reached.
+#include "core/server.h"
+
+using namespace microblog;
+
+namespace {
+
+constexpr long long kPostsShown = 25;
+
+Response home(const Request& request, App& app) {
+    // Reached without an identity only if nginx is misconfigured: send to sign-in, show nothing.
+    if (!request.identity().signed_in()) return Response::redirect("/login");
+    Page page("Home", "index.tpl");
+    page.content().SetValue("USERNAME", request.identity().username);
+    for (const Post& post : app.posts().newest(kPostsShown)) {
+        ctemplate::TemplateDictionary* row = page.content().AddSectionDictionary("POST");
+        row->SetValue("AUTHOR", post.author);
+        row->SetValue("BODY", post.body);
+    }
+    return app.render(request, 200, page);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return serve(argc, argv, Route{"index", {"GET", "HEAD"}, {"index.tpl"}, home});
+}

@@ -1,0 +1,64 @@
+// /login: the sign-in form (GET) and signing in (POST) with username, password and Remember Me.
+#include "core/encoding.h"
+#include "core/form.h"
+#include "core/next_url.h"
+#include "core/server.h"
+
+using namespace microblog;
+
+namespace {
+
+constexpr const char* kInvalidCredentials = "Invalid username or password";
+
+Response show_form(const Request& request, App& app, const Form* form, int status = 200,
+                   const std::string& form_error = "") {
+    Page page("Sign In", "login.tpl");
+    page.content().SetValue("CSRF_TOKEN", app.form_csrf_token(request, page));
+    if (form) show_form_state(page.content(), *form, {"username"}, {"username", "password"});
+    if (form && form->checked("remember_me")) page.content().ShowSection("REMEMBER_ME_CHECKED");
+    if (!form_error.empty()) page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
+    return app.render(request, status, page);
+}
+
+// Back to the form, keeping where the visitor was going.
+std::string login_url(const std::string& next) {
+    return is_safe_next(next) ? "/login?next=" + url_encode_component(next) : "/login";
+}
+
+Response sign_in(const Request& request, App& app) {
+    Form form(request, {{"username", 64},
+                        {"password", 1024, FieldRule::Unit::kBytes, false},
+                        {"remember_me", 16},
+                        {"csrf_token", 64}});
+    if (!app.csrf_token_valid(request, form.value("csrf_token"))) {
+        return show_form(request, app, &form, 400, "This form has expired. Please sign in again.");
+    }
+    form.require("username");
+    form.require("password");
+    if (!form.valid()) return show_form(request, app, &form);
+
+    const std::string& password = form.value("password");
+    std::optional<User> user = app.users().find_by_username(form.value("username"));
+    if (!user) app.passwords().verify_dummy(password);
+    if (!user || !app.passwords().verify(password, user->password_hash)) {
+        return app.redirect_with_flash(login_url(request.field("next")), kInvalidCredentials);
+    }
+    if (app.passwords().needs_rehash(user->password_hash)) {
+        app.users().update_password_hash(user->id, app.passwords().hash(password));
+    }
+    Response response = Response::redirect(redirect_target(request.field("next"), "/index"));
+    response.set_header("Set-Cookie", app.sessions().start(user->id, form.checked("remember_me")));
+    return response;
+}
+
+Response login(const Request& request, App& app) {
+    if (request.identity().signed_in()) return Response::redirect("/index");
+    if (request.method() == "POST") return sign_in(request, app);
+    return show_form(request, app, nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return serve(argc, argv, Route{"login", {"GET", "HEAD", "POST"}, {"login.tpl"}, login});
+}

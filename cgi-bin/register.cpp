@@ -1,0 +1,72 @@
+// /register: the registration form (GET) and creating an account (POST).
+#include "core/form.h"
+#include "core/server.h"
+
+using namespace microblog;
+
+namespace {
+
+const std::initializer_list<std::string> kFields = {"username", "email", "password", "password2"};
+
+Response show_form(const Request& request, App& app, const Form* form, int status = 200,
+                   const std::string& form_error = "") {
+    Page page("Register", "register.tpl");
+    page.content().SetValue("CSRF_TOKEN", app.form_csrf_token(request, page));
+    if (form) show_form_state(page.content(), *form, {"username", "email"}, kFields);
+    if (!form_error.empty()) page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
+    return app.render(request, status, page);
+}
+
+void validate(Form& form, App& app) {
+    for (const std::string& field : kFields) form.require(field);
+    if (!form.error("email") && !is_email_address(form.value("email"))) {
+        form.add_error("email", "Invalid email address.");
+    }
+    if (form.value("password2") != form.value("password")) {
+        form.add_error("password2", "Field must be equal to password.");
+    }
+    if (!form.error("username") && app.users().username_taken(form.value("username"))) {
+        form.add_error("username", "Please use a different username.");
+    }
+    if (!form.error("email") && app.users().email_taken(form.value("email"))) {
+        form.add_error("email", "Please use a different email address.");
+    }
+}
+
+Response create_account(const Request& request, App& app) {
+    Form form(request, {{"username", 64},
+                        {"email", 120},
+                        {"password", 1024, FieldRule::Unit::kBytes, false},
+                        {"password2", 1024, FieldRule::Unit::kBytes, false},
+                        {"csrf_token", 64}});
+    if (!app.csrf_token_valid(request, form.value("csrf_token"))) {
+        return show_form(request, app, &form, 400, "This form has expired. Please submit it again.");
+    }
+    validate(form, app);
+    if (!form.valid()) return show_form(request, app, &form);
+    try {
+        app.users().create(form.value("username"), form.value("email"),
+                           app.passwords().hash(form.value("password")));
+    } catch (const DuplicateKey& e) {
+        // Another registration took the name or address between our check and the insert.
+        if (e.key() == "users_email_key") {
+            form.add_error("email", "Please use a different email address.");
+        } else {
+            form.add_error("username", "Please use a different username.");
+        }
+        return show_form(request, app, &form);
+    }
+    return app.redirect_with_flash("/login", "Congratulations, you are now a registered user!");
+}
+
+Response register_page(const Request& request, App& app) {
+    if (request.identity().signed_in()) return Response::redirect("/index");
+    if (request.method() == "POST") return create_account(request, app);
+    return show_form(request, app, nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return serve(argc, argv, Route{"register", {"GET", "HEAD", "POST"}, {"register.tpl"}, register_page});
+}

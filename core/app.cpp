@@ -1,0 +1,71 @@
+// The shared per-page steps.
+#include "app.h"
+
+#include "crypto.h"
+#include "csrf.h"
+#include "encoding.h"
+#include "flash.h"
+
+namespace microblog {
+namespace {
+// A pre-session value is 32 random bytes, base64url-encoded: 43 characters.
+constexpr size_t kPreSessionLength = 43;
+}  // namespace
+
+App::App(Config config, const Renderer& renderer)
+    : config_(std::move(config)),
+      signer_(config_.secret_key),
+      cookies_(config_.https),
+      db_(config_),
+      users_(db_),
+      posts_(db_),
+      sessions_(db_, signer_, cookies_, config_),
+      passwords_(config_.password_cost),
+      renderer_(renderer) {}
+
+Response App::render(const Request& request, int status, Page& page) {
+    std::vector<std::string> flash_values = request.cookies(cookies_.name(kFlashCookie));
+    std::vector<std::string> flashes = read_flashes(signer_, flash_values);
+    Response response = Response::html(status, renderer_.render(page, request.identity(), flashes));
+    if (!flash_values.empty()) response.set_header("Set-Cookie", cookies_.clear(kFlashCookie));
+    for (const std::string& cookie : page.cookies()) response.set_header("Set-Cookie", cookie);
+    return response;
+}
+
+Response App::error_page(const Request& request, int status, const std::string& message) {
+    Page page(reason_phrase(status), "error.tpl");
+    page.content().SetIntValue("STATUS", status);
+    page.content().SetValue("TITLE", reason_phrase(status));
+    page.content().SetValue("MESSAGE", message);
+    return render(request, status, page);
+}
+
+Response App::redirect_with_flash(const std::string& location, const std::string& flash) {
+    Response response = Response::redirect(location);
+    response.set_header("Set-Cookie", flash_cookie(signer_, cookies_, {flash}));
+    return response;
+}
+
+std::string App::form_csrf_token(const Request& request, Page& page) {
+    const Identity& identity = request.identity();
+    if (identity.signed_in()) return identity.csrf_token;
+    for (const std::string& value : request.cookies(cookies_.name(kPreSessionCookie))) {
+        if (value.size() == kPreSessionLength) return csrf_token_for(signer_, value);
+    }
+    std::string value = base64url_encode(random_bytes(32));
+    page.add_cookie(cookies_.set(kPreSessionCookie, value));
+    return csrf_token_for(signer_, value);
+}
+
+bool App::csrf_token_valid(const Request& request, const std::string& submitted) {
+    const Identity& identity = request.identity();
+    if (identity.signed_in()) {
+        return !submitted.empty() && constant_time_equal(identity.csrf_token, submitted);
+    }
+    for (const std::string& value : request.cookies(cookies_.name(kPreSessionCookie))) {
+        if (csrf_token_matches(signer_, value, submitted)) return true;
+    }
+    return false;
+}
+
+}  // namespace microblog

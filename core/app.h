@@ -1,0 +1,60 @@
+// Everything a route handler uses, built once per worker process: configuration, the database
+// connection and its statements, the stores, password hashing and page rendering. Also the few
+// steps every page shares: rendering with flashes, redirecting, and CSRF tokens.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "cookies.h"
+#include "database.h"
+#include "page.h"
+#include "password.h"
+#include "posts.h"
+#include "request.h"
+#include "response.h"
+#include "sessions.h"
+#include "signed_value.h"
+#include "users.h"
+
+namespace microblog {
+
+class App {
+public:
+    // `renderer` is loaded once before the workers fork, and shared by them.
+    App(Config config, const Renderer& renderer);
+
+    const Config& config() const { return config_; }
+    const Signer& signer() const { return signer_; }
+    const CookiePolicy& cookies() const { return cookies_; }
+    Database& db() { return db_; }
+    UserStore& users() { return users_; }
+    PostStore& posts() { return posts_; }
+    SessionStore& sessions() { return sessions_; }
+    const PasswordHasher& passwords() const { return passwords_; }
+
+    // The page in the layout, showing (and so using up) the visitor's flashes.
+    Response render(const Request& request, int status, Page& page);
+    Response error_page(const Request& request, int status, const std::string& message);
+    // A redirect that shows `flash` on the next page.
+    Response redirect_with_flash(const std::string& location, const std::string& flash);
+
+    // The CSRF token a form on this page must carry. For a visitor without a pre-session
+    // cookie, a new one is made and added to the page's cookies.
+    std::string form_csrf_token(const Request& request, Page& page);
+    bool csrf_token_valid(const Request& request, const std::string& submitted);
+
+private:
+    Config config_;
+    Signer signer_;
+    CookiePolicy cookies_;
+    Database db_;
+    UserStore users_;
+    PostStore posts_;
+    SessionStore sessions_;
+    PasswordHasher passwords_;
+    const Renderer& renderer_;
+};
+
+}  // namespace microblog

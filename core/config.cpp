@@ -1,0 +1,116 @@
+// Parsing and checking the configuration file.
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace microblog {
+namespace {
+
+// A key shorter than this is guessable in practice; the stack generates 64 hex characters.
+constexpr size_t kMinSecretKeyLength = 32;
+
+std::string trim(const std::string& s) {
+    size_t begin = s.find_first_not_of(" \t\r");
+    if (begin == std::string::npos) return "";
+    size_t end = s.find_last_not_of(" \t\r");
+    return s.substr(begin, end - begin + 1);
+}
+
+std::map<std::string, std::string> read_pairs(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read configuration file " + path);
+    std::map<std::string, std::string> pairs;
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        line = trim(line);
+        if (line.empty() || line[0] == '#') continue;
+        size_t eq = line.find('=');
+        if (eq == std::string::npos) {
+            throw std::runtime_error(path + ":" + std::to_string(number) + ": expected key = value");
+        }
+        pairs[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+    }
+    return pairs;
+}
+
+// Secrets live in their own files so the configuration can be shown without them; a secret
+// that others can read is refused rather than used.
+std::string read_secret_file(const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) throw std::runtime_error("cannot read secret file " + path);
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        throw std::runtime_error("secret file " + path + " must not be accessible to group or others");
+    }
+    std::ifstream in(path);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (!in) throw std::runtime_error("cannot read secret file " + path);
+    return trim(content.str());
+}
+
+unsigned long parse_number(const std::string& key, const std::string& value, unsigned long min,
+                           unsigned long max) {
+    size_t used = 0;
+    unsigned long n = 0;
+    try {
+        n = std::stoul(value, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != value.size() || value[0] == '-' || n < min || n > max) {
+        throw std::runtime_error("configuration " + key + " must be a number from " +
+                                 std::to_string(min) + " to " + std::to_string(max));
+    }
+    return n;
+}
+
+bool parse_bool(const std::string& key, const std::string& value) {
+    if (value == "true") return true;
+    if (value == "false") return false;
+    throw std::runtime_error("configuration " + key + " must be true or false");
+}
+
+}  // namespace
+
+Config load_config(const std::string& path) {
+    Config config;
+    using Setter = std::function<void(const std::string&, const std::string&)>;
+    const std::map<std::string, Setter> setters = {
+        {"db_socket", [&](auto&, auto& v) { config.db_socket = v; }},
+        {"db_name", [&](auto&, auto& v) { config.db_name = v; }},
+        {"db_user", [&](auto&, auto& v) { config.db_user = v; }},
+        {"db_password_file", [&](auto&, auto& v) { config.db_password = read_secret_file(v); }},
+        {"db_timeout_seconds",
+         [&](auto& k, auto& v) { config.db_timeout_seconds = unsigned(parse_number(k, v, 1, 300)); }},
+        {"secret_key_file", [&](auto&, auto& v) { config.secret_key = read_secret_file(v); }},
+        {"templates_dir", [&](auto&, auto& v) { config.templates_dir = v; }},
+        {"password_cost", [&](auto& k, auto& v) { config.password_cost = parse_number(k, v, 1, 11); }},
+        {"remember_me_days",
+         [&](auto& k, auto& v) { config.remember_me_days = unsigned(parse_number(k, v, 1, 3650)); }},
+        {"session_hours",
+         [&](auto& k, auto& v) { config.session_hours = unsigned(parse_number(k, v, 1, 24 * 365)); }},
+        {"https", [&](auto& k, auto& v) { config.https = parse_bool(k, v); }},
+    };
+    for (const auto& [key, value] : read_pairs(path)) {
+        auto setter = setters.find(key);
+        if (setter == setters.end()) throw std::runtime_error("unknown configuration key " + key);
+        setter->second(key, value);
+    }
+    for (const auto& [key, value] :
+         {std::pair{"db_socket", &config.db_socket}, {"db_name", &config.db_name},
+          {"db_user", &config.db_user}, {"templates_dir", &config.templates_dir}}) {
+        if (value->empty()) throw std::runtime_error(std::string("configuration needs ") + key);
+    }
+    if (config.secret_key.size() < kMinSecretKeyLength) {
+        throw std::runtime_error("configuration needs secret_key_file with at least 32 characters");
+    }
+    return config;
+}
+
+}  // namespace microblog

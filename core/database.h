@@ -1,0 +1,83 @@
+// The worker's one MariaDB connection and its prepared statements. Statements are registered
+// once at process start and (re)prepared whenever the connection is (re)opened; every call is
+// bounded by the configured connect/read/write timeouts.
+#pragma once
+
+#include <mysql.h>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config.h"
+
+namespace microblog {
+
+// The database cannot be reached: the request gets a 503 page, not a stack trace.
+class DatabaseUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// An INSERT or UPDATE hit a unique key; `key()` names the index (e.g. users_email_key).
+class DuplicateKey : public std::runtime_error {
+public:
+    DuplicateKey(const std::string& message, std::string key)
+        : std::runtime_error(message), key_(std::move(key)) {}
+    const std::string& key() const { return key_; }
+
+private:
+    std::string key_;
+};
+
+// A parameter: NULL, an integer, text, or raw bytes (for BINARY columns).
+struct Bytes {
+    std::string data;
+};
+using Value = std::variant<std::nullptr_t, long long, std::string, Bytes>;
+using Row = std::vector<std::optional<std::string>>;
+
+struct Result {
+    std::vector<Row> rows;
+    unsigned long long affected_rows = 0;
+    unsigned long long insert_id = 0;
+};
+
+class Database {
+public:
+    using StatementId = size_t;
+
+    explicit Database(const Config& config);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    // Registers a statement; prepared now if connected, else at the next connect.
+    StatementId prepare(std::string sql);
+    // Runs a statement, connecting first if needed. A dropped connection is reopened and the
+    // statement retried once when that cannot run it twice (a SELECT, or a failure before the
+    // server got it). Throws DatabaseUnavailable, DuplicateKey, or std::runtime_error.
+    Result execute(StatementId id, const std::vector<Value>& params);
+    // Opens the connection now (workers do this at start); throws DatabaseUnavailable.
+    void connect();
+
+private:
+    struct Statement {
+        std::string sql;
+        bool read_only;
+        MYSQL_STMT* handle = nullptr;
+    };
+
+    void disconnect();
+    void prepare_handle(Statement& statement);
+    Result run(Statement& statement, const std::vector<Value>& params);
+    [[noreturn]] void fail(MYSQL_STMT* handle, const std::string& sql);
+
+    const Config& config_;
+    MYSQL* connection_ = nullptr;
+    std::vector<Statement> statements_;
+};
+
+}  // namespace microblog

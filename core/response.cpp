@@ -1,0 +1,79 @@
+// Building and serialising responses.
+#include "response.h"
+
+#include <stdexcept>
+
+namespace microblog {
+namespace {
+
+bool has_header_breaking_character(const std::string& s) {
+    return s.find_first_of(std::string("\r\n\0", 3)) != std::string::npos;
+}
+
+}  // namespace
+
+const char* reason_phrase(int status) {
+    switch (status) {
+        case 200: return "OK";
+        case 302: return "Found";
+        case 303: return "See Other";
+        case 400: return "Bad Request";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
+        case 411: return "Length Required";
+        case 413: return "Content Too Large";
+        case 415: return "Unsupported Media Type";
+        case 429: return "Too Many Requests";
+        case 500: return "Internal Server Error";
+        case 503: return "Service Unavailable";
+        default: return "Unknown";
+    }
+}
+
+Response Response::html(int status, std::string body) {
+    Response response(status, std::move(body));
+    response.set_header("Content-Type", "text/html; charset=utf-8");
+    // Pages carry per-visitor content and CSRF tokens: never keep them in a shared cache.
+    response.set_header("Cache-Control", "no-store");
+    return response;
+}
+
+Response Response::redirect(const std::string& location) {
+    Response response(302, "");
+    response.set_header("Location", location);
+    response.set_header("Cache-Control", "no-store");
+    return response;
+}
+
+void Response::set_header(const std::string& name, const std::string& value) {
+    if (has_header_breaking_character(name) || has_header_breaking_character(value)) {
+        throw std::logic_error("header " + name + " contains a line break or NUL");
+    }
+    headers_.emplace_back(name, value);
+}
+
+std::string Response::header(const std::string& name) const {
+    for (const auto& [n, v] : headers_) {
+        if (n == name) return v;
+    }
+    return "";
+}
+
+std::vector<std::string> Response::headers(const std::string& name) const {
+    std::vector<std::string> values;
+    for (const auto& [n, v] : headers_) {
+        if (n == name) values.push_back(v);
+    }
+    return values;
+}
+
+std::string Response::serialize() const {
+    std::string out = "Status: " + std::to_string(status_) + " " + reason_phrase(status_) + "\r\n";
+    for (const auto& [name, value] : headers_) out += name + ": " + value + "\r\n";
+    out += "\r\n";
+    out += body_;
+    return out;
+}
+
+}  // namespace microblog

@@ -1,0 +1,40 @@
+// What a route answers: status, headers, cookies and body, written as a FastCGI response.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace microblog {
+
+class Response {
+public:
+    static Response html(int status, std::string body);
+    // A status and headers without a body (the session program's answers to nginx).
+    static Response status_only(int status) { return Response(status, ""); }
+    // `location` must be a local path already made safe (see next_url.h).
+    static Response redirect(const std::string& location);
+
+    int status() const { return status_; }
+    const std::string& body() const { return body_; }
+    // Throws std::logic_error for a name or value containing CR, LF or NUL: a header value
+    // reaching here with those would be a bug, never something to pass on.
+    void set_header(const std::string& name, const std::string& value);
+    // The first value of `name`, or an empty string.
+    std::string header(const std::string& name) const;
+    std::vector<std::string> headers(const std::string& name) const;
+
+    // "Status:", headers and body, as a FastCGI responder sends them.
+    std::string serialize() const;
+
+private:
+    Response(int status, std::string body) : status_(status), body_(std::move(body)) {}
+
+    int status_;
+    std::vector<std::pair<std::string, std::string>> headers_;
+    std::string body_;
+};
+
+const char* reason_phrase(int status);
+
+}  // namespace microblog

@@ -1,0 +1,302 @@
+// Socket, worker supervision and the per-request loop.
+#include "server.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "http_error.h"
+#include "log.h"
+
+namespace microblog {
+namespace {
+
+struct Options {
+    std::string config_path;
+    std::string socket_path;
+    int workers = 2;
+};
+
+Options parse_options(int argc, char** argv) {
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (i + 1 >= argc) throw std::runtime_error("missing value after " + arg);
+        std::string value = argv[++i];
+        if (arg == "--config") {
+            options.config_path = value;
+        } else if (arg == "--socket") {
+            options.socket_path = value;
+        } else if (arg == "--workers") {
+            options.workers = std::stoi(value);
+            if (options.workers < 1 || options.workers > 256) {
+                throw std::runtime_error("--workers must be 1 to 256");
+            }
+        } else {
+            throw std::runtime_error("unknown option " + arg);
+        }
+    }
+    if (options.config_path.empty() || options.socket_path.empty()) {
+        throw std::runtime_error("usage: PROGRAM --config FILE --socket PATH [--workers N]");
+    }
+    return options;
+}
+
+sockaddr_un socket_address(const std::string& path) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof address.sun_path) throw std::runtime_error("socket path too long: " + path);
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    return address;
+}
+
+// Binds the listening socket. A socket file that still accepts connections belongs to a
+// running twin: refuse rather than steal it (FCGX_OpenSocket would unlink it silently).
+int open_listening_socket(const std::string& path) {
+    sockaddr_un address = socket_address(path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket() failed");
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+        close(fd);
+        throw std::runtime_error("another process is already serving " + path);
+    }
+    unlink(path.c_str());
+    // Owner and group only: nginx runs as the same user in the local stack, or shares a group.
+    mode_t old_mask = umask(0117);
+    int rc = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    umask(old_mask);
+    if (rc != 0 || listen(fd, 128) != 0) {
+        close(fd);
+        throw std::runtime_error("cannot listen on " + path + ": " + std::strerror(errno));
+    }
+    return fd;
+}
+
+bool allowed_method(const Route& route, const std::string& method) {
+    return route.methods.empty() ||
+           std::find(route.methods.begin(), route.methods.end(), method) != route.methods.end();
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
+    return out;
+}
+
+Request::Params read_params(const FCGX_Request& fcgi) {
+    Request::Params params;
+    for (char** env = fcgi.envp; env != nullptr && *env != nullptr; ++env) {
+        const char* eq = std::strchr(*env, '=');
+        if (eq == nullptr) continue;
+        // The first of duplicated names wins, as FCGX_GetParam would have it.
+        params.emplace(std::string(*env, static_cast<size_t>(eq - *env)), std::string(eq + 1));
+    }
+    return params;
+}
+
+// Reads the body after checking its declared length; a body shorter than declared is a 400.
+std::string read_body(FCGX_Request& fcgi, const Request::Params& params) {
+    auto get = [&](const char* name) {
+        auto it = params.find(name);
+        return it == params.end() ? std::string() : it->second;
+    };
+    size_t length = checked_body_length(get("REQUEST_METHOD"), get("CONTENT_TYPE"),
+                                        get("CONTENT_LENGTH"), kMaxBodyBytes);
+    std::string body(length, '\0');
+    size_t got = 0;
+    while (got < length) {
+        int n = FCGX_GetStr(body.data() + got, static_cast<int>(length - got), fcgi.in);
+        if (n <= 0) throw HttpError(400, "The request ended before its body did.");
+        got += static_cast<size_t>(n);
+    }
+    return body;
+}
+
+Response plain_error(int status) {
+    // Only when the error page itself cannot be rendered: no template, no details.
+    Response response = Response::html(status, std::string("<!DOCTYPE html><title>Error</title><p>") +
+                                                   reason_phrase(status) + "</p>\n");
+    return response;
+}
+
+void answer(FCGX_Request& fcgi, const Route& route, App& app) {
+    Request::Params params = read_params(fcgi);
+    Response response = plain_error(500);
+    try {
+        std::string body = read_body(fcgi, params);
+        Request request(std::move(params), std::move(body));
+        response = handle_request(route, app, request);
+    } catch (const HttpError& e) {
+        // The request could not even be parsed: answer without a visitor's context.
+        try {
+            response = app.error_page(Request({}, ""), e.status(), e.what());
+        } catch (const std::exception& inner) {
+            log_line(std::string("cannot render error page: ") + inner.what());
+            response = plain_error(e.status());
+        }
+    }
+    std::string out = response.serialize();
+    FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
+}
+
+[[noreturn]] void run_worker(int listen_fd, const Route& route, const Config& config,
+                             const Renderer& renderer) {
+    // A worker must not outlive its supervisor, or a restarted stack would find it serving.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // FCGX_Init installs libfcgi's handlers: SIGTERM makes an idle worker leave FCGX_Accept_r.
+    FCGX_Init();
+    App app(config, renderer);
+    try {
+        app.db().connect();
+    } catch (const DatabaseUnavailable& e) {
+        // Requests will retry; the worker stays up so nginx never sees a missing backend.
+        log_line(e.what());
+    }
+    FCGX_Request fcgi;
+    FCGX_InitRequest(&fcgi, listen_fd, 0);
+    while (FCGX_Accept_r(&fcgi) >= 0) {
+        answer(fcgi, route, app);
+        FCGX_Finish_r(&fcgi);
+    }
+    _exit(0);
+}
+
+class Supervisor {
+public:
+    Supervisor(int listen_fd, const Route& route, const Config& config, const Renderer& renderer,
+               int workers)
+        : listen_fd_(listen_fd), route_(route), config_(config), renderer_(renderer), workers_(workers) {}
+
+    // Runs until SIGTERM or SIGINT, keeping `workers` processes alive.
+    void run() {
+        sigset_t signals;
+        sigemptyset(&signals);
+        sigaddset(&signals, SIGTERM);
+        sigaddset(&signals, SIGINT);
+        sigaddset(&signals, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &signals, nullptr);
+        for (int i = 0; i < workers_; ++i) spawn();
+        for (;;) {
+            int sig = sigwaitinfo(&signals, nullptr);
+            if (sig == SIGTERM || sig == SIGINT) break;
+            if (sig == SIGCHLD) reap_and_respawn();
+        }
+        stop_all();
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    void spawn() {
+        pid_t pid = fork();
+        if (pid < 0) {
+            log_line("fork failed");
+            return;
+        }
+        if (pid == 0) run_worker(listen_fd_, route_, config_, renderer_);
+        started_[pid] = Clock::now();
+    }
+
+    void reap_and_respawn() {
+        int status = 0;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            auto lived = Clock::now() - started_[pid];
+            started_.erase(pid);
+            log_line("worker " + std::to_string(pid) + " exited (" + describe(status) + "); restarting");
+            // A worker that dies at once would otherwise be restarted in a tight loop.
+            if (lived < std::chrono::seconds(1)) std::this_thread::sleep_for(std::chrono::seconds(1));
+            spawn();
+        }
+    }
+
+    void stop_all() {
+        for (const auto& [pid, started] : started_) kill(pid, SIGTERM);
+        auto deadline = Clock::now() + std::chrono::seconds(5);
+        while (!started_.empty() && Clock::now() < deadline) {
+            pid_t pid = waitpid(-1, nullptr, WNOHANG);
+            if (pid > 0) {
+                started_.erase(pid);
+            } else {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }
+        for (const auto& [pid, started] : started_) {
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+        }
+    }
+
+    static std::string describe(int status) {
+        if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
+        return "status " + std::to_string(WEXITSTATUS(status));
+    }
+
+    int listen_fd_;
+    const Route& route_;
+    const Config& config_;
+    const Renderer& renderer_;
+    int workers_;
+    std::map<pid_t, Clock::time_point> started_;
+};
+
+}  // namespace
+
+Response handle_request(const Route& route, App& app, const Request& request) {
+    try {
+        if (!allowed_method(route, request.method())) {
+            Response response = app.error_page(request, 405, "This page does not accept that method.");
+            response.set_header("Allow", join(route.methods, ", "));
+            return response;
+        }
+        return route.handle(request, app);
+    } catch (const HttpError& e) {
+        return app.error_page(request, e.status(), e.what());
+    } catch (const DatabaseUnavailable& e) {
+        log_line(e.what());
+        return app.error_page(request, 503, "The site is having trouble right now. Please try again shortly.");
+    } catch (const std::exception& e) {
+        log_line(std::string("error: ") + e.what());
+        return app.error_page(request, 500, "Something went wrong on our side. Please try again.");
+    }
+}
+
+int serve(int argc, char** argv, const Route& route) {
+    set_log_name(route.name);
+    try {
+        Options options = parse_options(argc, argv);
+        Config config = load_config(options.config_path);
+        // Templates are loaded here, once, before the workers fork and share them: a broken
+        // one stops the program at start instead of failing every worker's first request.
+        Renderer renderer(config.templates_dir, route.templates);
+        int listen_fd = open_listening_socket(options.socket_path);
+        log_line("serving " + options.socket_path + " with " + std::to_string(options.workers) + " workers");
+        Supervisor(listen_fd, route, config, renderer, options.workers).run();
+        close(listen_fd);
+        unlink(options.socket_path.c_str());
+        log_line("stopped");
+        return 0;
+    } catch (const std::exception& e) {
+        log_line(e.what());
+        return 1;
+    }
+}
+
+}  // namespace microblog

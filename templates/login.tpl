@@ -1,0 +1,21 @@
+{{%AUTOESCAPE context="HTML"}}<h1>Sign In</h1>
+{{#FORM_ERROR}}<p class="form-error" role="alert">{{MESSAGE}}</p>{{/FORM_ERROR}}
+<form method="post" class="stacked-form">
+<input type="hidden" name="csrf_token" value="{{CSRF_TOKEN}}">
+<p>
+<label for="username">Username</label>
+<input type="text" id="username" name="username" value="{{USERNAME_VALUE}}" maxlength="64" autocomplete="username" autofocus required{{#USERNAME_ERROR}} aria-invalid="true" aria-describedby="username-error"{{/USERNAME_ERROR}}>
+{{#USERNAME_ERROR}}<span class="field-error" id="username-error">[{{MESSAGE}}]</span>{{/USERNAME_ERROR}}
+</p>
+<p>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required{{#PASSWORD_ERROR}} aria-invalid="true" aria-describedby="password-error"{{/PASSWORD_ERROR}}>
+{{#PASSWORD_ERROR}}<span class="field-error" id="password-error">[{{MESSAGE}}]</span>{{/PASSWORD_ERROR}}
+</p>
+<p class="checkbox">
+<input type="checkbox" id="remember_me" name="remember_me" value="y"{{#REMEMBER_ME_CHECKED}} checked{{/REMEMBER_ME_CHECKED}}>
+<label for="remember_me">Remember Me</label>
+</p>
+<p><input type="submit" name="submit" value="Sign In"></p>
+</form>
+<p>New User? <a href="/register">Click to Register!</a></p>
