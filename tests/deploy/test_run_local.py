@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""deploy/run-local.sh: the private stack of `make run`, its restarts, refusals and clean stops."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from client import Visitor, unique_name  # noqa: E402
+from stack import REPO_DIR, Stack, route_processes, stack_processes  # noqa: E402
+
+stack = Stack("deploy-run-local")
+
+
+def setUpModule():
+    unittest.addModuleCleanup(stack.stop)
+    stack.start()
+
+
+class RunLocalTest(unittest.TestCase):
+    def test_login_page_is_served_with_the_navigation(self):
+        page = Visitor(stack.url).get("/login")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("<title>Sign In - Microblog</title>", page.text)
+        self.assertRegex(page.text, r"Microblog:</span>\s*<a href=\"/index\">Home</a>\s*<a href=\"/login\">Login</a>")
+
+    def test_the_ready_line_names_the_url(self):
+        self.assertIn("Microblog is running at http://127.0.0.1:%d/" % stack.port, stack.startup_output)
+
+    def test_a_killed_worker_is_replaced_and_pages_keep_being_served(self):
+        supervisor, workers = route_processes(stack, "login")
+        self.assertIsNotNone(supervisor)
+        self.assertEqual(len(workers), stack.workers)
+        os.kill(workers[0], signal.SIGKILL)
+        visitor = Visitor(stack.url)
+        deadline = time.monotonic() + 3
+        replaced = False
+        while time.monotonic() < deadline:
+            self.assertEqual(visitor.get("/login").status_code, 200)
+            _, now = route_processes(stack, "login")
+            if len(now) == stack.workers and workers[0] not in now:
+                replaced = True
+                break
+            time.sleep(0.05)
+        self.assertTrue(replaced, "no replacement worker within 3 s")
+        for _ in range(20):
+            self.assertEqual(visitor.get("/login").status_code, 200)
+
+    def test_a_second_stack_in_the_same_folder_is_refused(self):
+        env = dict(os.environ, VAR_DIR=stack.var_dir, PORT=str(stack.port + 1),
+                   BUILD_DIR=os.environ.get("MICROBLOG_BUILD_DIR", os.path.join(REPO_DIR, "build")))
+        twin = subprocess.run([os.path.join(REPO_DIR, "deploy", "run-local.sh")], env=env,
+                              capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(twin.returncode, 0)
+        self.assertIn("already running", twin.stderr)
+        self.assertEqual(Visitor(stack.url).get("/login").status_code, 200)
+
+    def test_the_secret_key_is_private(self):
+        mode = os.stat(os.path.join(stack.var_dir, "secrets", "secret_key")).st_mode & 0o777
+        self.assertEqual(mode, 0o600)
+
+
+class RestartTest(unittest.TestCase):
+    """Runs last in this module (unittest sorts classes by name): it restarts the stack."""
+
+    def test_stop_and_start_keeps_users_sessions_and_schema(self):
+        visitor = Visitor(stack.url)
+        name = visitor.signed_up_and_in("keep", remember_me=True)
+        key_before = open(os.path.join(stack.var_dir, "secrets", "secret_key")).read()
+
+        self.assertEqual(stack.stop(), 0)
+        self.assertEqual(stack_processes(stack), [], "processes left after stopping")
+        self.assertEqual([f for f in os.listdir(os.path.join(stack.var_dir, "run")) if f.endswith(".sock")], [])
+
+        stack.start()
+        self.assertNotIn("migrate: applied", stack.startup_output)
+        self.assertNotIn("seed:", stack.startup_output)
+        self.assertEqual(open(os.path.join(stack.var_dir, "secrets", "secret_key")).read(), key_before)
+        # The remembered session survived: same secret, same database.
+        home = visitor.get("/index")
+        self.assertEqual(home.status_code, 200)
+        self.assertIn("Hi, %s!" % name, home.text)
+        # And the account can sign in afresh.
+        again = Visitor(stack.url)
+        self.assertEqual(again.login(name).headers.get("Location"), "/index")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,127 @@
+"""A private Microblog stack for one test module: deploy/run-local.sh in its own folder on its own port."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+REPO_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD_DIR = os.environ.get("MICROBLOG_BUILD_DIR", os.path.join(REPO_DIR, "build"))
+# Short, because unix socket paths under it are limited to 107 bytes.
+TEST_VAR_ROOT = os.environ.get("MICROBLOG_TEST_VAR", os.path.join(BUILD_DIR, "t"))
+READY_LINE = "Microblog is running at "
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """Start with start(); stop() always, e.g. via unittest.addModuleCleanup(stack.stop)."""
+
+    def __init__(self, name, workers=2, fresh=True):
+        self.name = name
+        self.var_dir = os.path.join(TEST_VAR_ROOT, name)
+        self.port = free_port()
+        self.workers = workers
+        self.process = None
+        if fresh:
+            subprocess.run(["rm", "-rf", self.var_dir], check=True)
+        os.makedirs(self.var_dir, exist_ok=True)
+        self.output_path = os.path.join(TEST_VAR_ROOT, name + ".out")
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self, timeout=90):
+        env = dict(os.environ, VAR_DIR=self.var_dir, PORT=str(self.port), BUILD_DIR=BUILD_DIR,
+                   WORKERS=str(self.workers))
+        self.output = open(self.output_path, "a+")
+        self.process = subprocess.Popen(
+            [os.path.join(REPO_DIR, "deploy", "run-local.sh")], env=env, stdout=subprocess.PIPE,
+            stderr=self.output, text=True, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        lines = []
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith(READY_LINE):
+                self.startup_output = "".join(lines)
+                return self
+        self.stop()
+        raise RuntimeError("stack %s did not start:\n%s\n%s" % (self.name, "".join(lines), self.log_tail()))
+
+    def stop(self, timeout=60):
+        """Stops the stack as Ctrl-C would; returns run-local.sh's exit status."""
+        if self.process is None:
+            return None
+        process, self.process = self.process, None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            status = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            status = process.wait()
+        process.stdout.close()
+        self.output.close()
+        return status
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def log_tail(self, lines=30):
+        out = []
+        for name in sorted(os.listdir(os.path.join(self.var_dir, "log"))) if os.path.isdir(
+                os.path.join(self.var_dir, "log")) else []:
+            with open(os.path.join(self.var_dir, "log", name), errors="replace") as f:
+                out.append("== %s\n%s" % (name, "".join(f.readlines()[-lines:])))
+        return "\n".join(out)
+
+    def sql(self, statement):
+        """Runs SQL as the database administrator (tests only); returns rows as lists of strings."""
+        admin = "root" if os.geteuid() == 0 else os.environ.get("USER", "")
+        result = subprocess.run(
+            ["mariadb", "--no-defaults", "--socket=" + os.path.join(self.var_dir, "run", "mysqld.sock"),
+             "-u", admin, "--batch", "--skip-column-names", "microblog", "-e", statement],
+            check=True, capture_output=True, text=True)
+        return [line.split("\t") for line in result.stdout.splitlines()]
+
+
+def _processes():
+    """(pid, ppid, cmdline) of every process, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        found.append((int(entry), ppid, cmdline))
+    return found
+
+
+def route_processes(stack, route):
+    """(supervisor pid, sorted worker pids) of one route program of `stack`."""
+    marker = os.path.join(stack.var_dir, "run", route + ".sock")
+    matching = {pid: ppid for pid, ppid, cmdline in _processes() if marker in cmdline}
+    supervisors = [pid for pid, ppid in matching.items() if ppid not in matching]
+    if len(supervisors) != 1:
+        return None, []
+    supervisor = supervisors[0]
+    return supervisor, sorted(pid for pid, ppid in matching.items() if ppid == supervisor)
+
+
+def stack_processes(stack):
+    """Every process whose command line names the stack's folder."""
+    return [(pid, cmdline) for pid, _, cmdline in _processes() if stack.var_dir in cmdline]
