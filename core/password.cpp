@@ -11,6 +11,15 @@
 namespace microblog {
 namespace {
 
+// libxcrypt refuses passphrases of CRYPT_MAX_PASSPHRASE_SIZE (512) bytes or more, but the site
+// accepts up to 1024. Those long ones are reduced to their SHA-256 first: nothing is truncated,
+// and the 0x01 prefix is a byte no typed password can contain (forms refuse control characters),
+// so a pre-hashed phrase never equals some other typed password.
+std::string passphrase(std::string_view password) {
+    if (password.size() < CRYPT_MAX_PASSPHRASE_SIZE) return std::string(password);
+    return "\x01" + base64url_encode(sha256(password));
+}
+
 std::string generate_setting(const char* prefix, unsigned long cost) {
     char* setting = crypt_gensalt_ra(prefix, cost, nullptr, 0);
     if (setting == nullptr) throw std::runtime_error("crypt_gensalt_ra failed");
@@ -40,7 +49,7 @@ std::string PasswordHasher::hash(std::string_view password) const {
     if (password.find('\0') != std::string_view::npos) {
         throw std::invalid_argument("password contains a NUL byte");
     }
-    std::string phrase(password);
+    std::string phrase = passphrase(password);
     std::string setting = generate_setting(gensalt_prefix_.c_str(), cost_);
     const char* result = crypt_rn(phrase.c_str(), setting.c_str(), scratch_.get(), sizeof(crypt_data));
     // crypt_rn reports failure with NULL; a result starting with '*' is a failure token that
@@ -52,7 +61,7 @@ std::string PasswordHasher::hash(std::string_view password) const {
 bool PasswordHasher::verify(std::string_view password, const std::string& stored_hash) const {
     if (password.find('\0') != std::string_view::npos) return false;
     if (stored_hash.empty() || stored_hash[0] == '*' || stored_hash[0] == '!') return false;
-    std::string phrase(password);
+    std::string phrase = passphrase(password);
     const char* result =
         crypt_rn(phrase.c_str(), stored_hash.c_str(), scratch_.get(), sizeof(crypt_data));
     if (result == nullptr || result[0] == '*') return false;
