@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -16,9 +17,9 @@ namespace {
 constexpr size_t kMinSecretKeyLength = 32;
 
 std::string trim(const std::string& s) {
-    size_t begin = s.find_first_not_of(" \t\r");
+    size_t begin = s.find_first_not_of(" \t\r\n");
     if (begin == std::string::npos) return "";
-    size_t end = s.find_last_not_of(" \t\r");
+    size_t end = s.find_last_not_of(" \t\r\n");
     return s.substr(begin, end - begin + 1);
 }
 
@@ -34,7 +35,10 @@ std::map<std::string, std::string> read_pairs(const std::string& path) {
         if (eq == std::string::npos) {
             throw std::runtime_error(path + ":" + std::to_string(number) + ": expected key = value");
         }
-        pairs[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+        std::string key = trim(line.substr(0, eq));
+        if (!pairs.emplace(key, trim(line.substr(eq + 1))).second) {
+            throw std::runtime_error(path + ":" + std::to_string(number) + ": " + key + " is set twice");
+        }
     }
     return pairs;
 }
@@ -63,7 +67,8 @@ unsigned long parse_number(const std::string& key, const std::string& value, uns
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used == 0 || used != value.size() || value[0] == '-' || n < min || n > max) {
+    if (used == 0 || used != value.size() || !std::isdigit(static_cast<unsigned char>(value[0])) ||
+        n < min || n > max) {
         throw std::runtime_error("configuration " + key + " must be a number from " +
                                  std::to_string(min) + " to " + std::to_string(max));
     }

@@ -18,6 +18,7 @@ const char* reason_phrase(int status) {
         case 302: return "Found";
         case 303: return "See Other";
         case 400: return "Bad Request";
+        case 401: return "Unauthorized";
         case 403: return "Forbidden";
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";

@@ -1,0 +1,263 @@
+// Tests for core/config: loading the configuration file and refusing what it does not understand.
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+namespace microblog {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+class ConfigTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/microblog-config-test-XXXXXX";
+        ASSERT_NE(mkdtemp(pattern), nullptr);
+        dir_ = pattern;
+        secret_path_ = write_secret("secret_key", kSecret);
+        db_password_path_ = write_secret("db_password", "  db pass word  ");
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::string write_file(const std::string& name, const std::string& content, mode_t mode) {
+        std::string path = dir_ + "/" + name;
+        std::ofstream(path) << content;
+        EXPECT_EQ(chmod(path.c_str(), mode), 0);
+        return path;
+    }
+    std::string write_secret(const std::string& name, const std::string& content) {
+        return write_file(name, content, 0600);
+    }
+
+    // Every key, each with a value other than its default.
+    std::string full_config() const {
+        return "db_socket = /run/mysqld/test.sock\n"
+               "db_name = microblog_test\n"
+               "db_user = microblog_app\n"
+               "db_password_file = " +
+               db_password_path_ +
+               "\n"
+               "db_timeout_seconds = 7\n"
+               "secret_key_file = " +
+               secret_path_ +
+               "\n"
+               "templates_dir = /srv/microblog/templates\n"
+               "password_cost = 3\n"
+               "remember_me_days = 14\n"
+               "session_hours = 12\n"
+               "https = true\n";
+    }
+    std::string minimal_config() const {
+        return "db_socket = /s\ndb_name = n\ndb_user = u\ntemplates_dir = /t\nsecret_key_file = " +
+               secret_path_ + "\n";
+    }
+
+    Config load(const std::string& content) {
+        return load_config(write_file("microblog.conf", content, 0644));
+    }
+    // The message of the runtime_error load() throws, or "" when it does not throw.
+    std::string load_error(const std::string& content) {
+        try {
+            load(content);
+        } catch (const std::runtime_error& e) {
+            return e.what();
+        }
+        return "";
+    }
+
+    std::string dir_;
+    std::string secret_path_;
+    std::string db_password_path_;
+};
+
+TEST_F(ConfigTest, LoadsEveryKey) {
+    Config config = load(full_config());
+    EXPECT_EQ(config.db_socket, "/run/mysqld/test.sock");
+    EXPECT_EQ(config.db_name, "microblog_test");
+    EXPECT_EQ(config.db_user, "microblog_app");
+    EXPECT_EQ(config.db_password, "db pass word");  // the secret file, trimmed
+    EXPECT_EQ(config.db_timeout_seconds, 7u);
+    EXPECT_EQ(config.secret_key, kSecret);
+    EXPECT_EQ(config.templates_dir, "/srv/microblog/templates");
+    EXPECT_EQ(config.password_cost, 3ul);
+    EXPECT_EQ(config.remember_me_days, 14u);
+    EXPECT_EQ(config.session_hours, 12u);
+    EXPECT_TRUE(config.https);
+}
+
+TEST_F(ConfigTest, OptionalKeysKeepTheirDefaults) {
+    Config config = load(minimal_config());
+    EXPECT_EQ(config.db_socket, "/s");
+    EXPECT_EQ(config.db_password, "");
+    EXPECT_EQ(config.db_timeout_seconds, 5u);
+    EXPECT_EQ(config.password_cost, 5ul);
+    EXPECT_EQ(config.remember_me_days, 30u);
+    EXPECT_EQ(config.session_hours, 24u);
+    EXPECT_FALSE(config.https);
+    EXPECT_EQ(load(minimal_config() + "https = false\n").https, false);
+}
+
+TEST_F(ConfigTest, IgnoresCommentsBlankLinesAndSurroundingSpace) {
+    Config config = load(
+        "# Microblog configuration\n"
+        "\n"
+        "   \n"
+        "\t# an indented comment\n"
+        "db_socket=/s\n"
+        "  db_name   =   n  \n"
+        "\tdb_user\t=\tu\t\r\n"
+        "templates_dir = /t\n"
+        "# password_cost = nonsense\n"
+        "secret_key_file = " +
+        secret_path_ + "\n");
+    EXPECT_EQ(config.db_socket, "/s");
+    EXPECT_EQ(config.db_name, "n");
+    EXPECT_EQ(config.db_user, "u");
+    EXPECT_EQ(config.password_cost, 5ul);
+}
+
+TEST_F(ConfigTest, ValueMayContainEquals) {
+    std::string config = minimal_config();
+    config.replace(config.find("db_name = n"), 11, "db_name = a=b");
+    EXPECT_EQ(load(config).db_name, "a=b");
+}
+
+TEST_F(ConfigTest, RefusesUnknownKey) {
+    std::string error = load_error(minimal_config() + "db_host = localhost\n");
+    EXPECT_NE(error.find("db_host"), std::string::npos) << error;
+    EXPECT_NE(load_error(minimal_config() + "HTTPS = true\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "password cost = 5\n"), "");
+}
+
+TEST_F(ConfigTest, RefusesLineWithoutEquals) {
+    EXPECT_NE(load_error(minimal_config() + "https\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "db_name /x\n"), "");
+}
+
+TEST_F(ConfigTest, RefusesMissingRequiredKeys) {
+    for (const std::string key : {"db_socket", "db_name", "db_user", "templates_dir"}) {
+        std::string content = minimal_config();
+        size_t start = content.find(key + " =");
+        ASSERT_NE(start, std::string::npos);
+        content.erase(start, content.find('\n', start) + 1 - start);
+        std::string error = load_error(content);
+        EXPECT_NE(error.find(key), std::string::npos) << key << ": " << error;
+    }
+}
+
+TEST_F(ConfigTest, RefusesEmptyRequiredValue) {
+    std::string content = minimal_config();
+    content.replace(content.find("db_user = u"), 11, "db_user =");
+    EXPECT_NE(load_error(content).find("db_user"), std::string::npos);
+}
+
+TEST_F(ConfigTest, RefusesMissingSecretKeyFile) {
+    std::string content = "db_socket = /s\ndb_name = n\ndb_user = u\ntemplates_dir = /t\n";
+    EXPECT_NE(load_error(content).find("secret_key_file"), std::string::npos);
+    EXPECT_NE(load_error(content + "secret_key_file = " + dir_ + "/does-not-exist\n"), "");
+}
+
+TEST_F(ConfigTest, RefusesBadNumbers) {
+    for (const std::string value :
+         {"abc", "", "5x", "x5", "5 5", "-1", "1.5", "0x5", "5e1", "99999999999999999999999"}) {
+        EXPECT_NE(load_error(minimal_config() + "password_cost = " + value + "\n"), "")
+            << "password_cost = " << value;
+    }
+}
+
+TEST_F(ConfigTest, RefusesSignedNumbers) {
+    EXPECT_NE(load_error(minimal_config() + "password_cost = +5\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "password_cost = -5\n"), "");
+}
+
+TEST_F(ConfigTest, RefusesAKeySetTwice) {
+    std::string message = load_error(minimal_config() + "db_name = other\n");
+    EXPECT_NE(message.find("db_name is set twice"), std::string::npos) << message;
+}
+
+TEST_F(ConfigTest, RefusesNumbersOutOfRange) {
+    EXPECT_NE(load_error(minimal_config() + "password_cost = 0\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "password_cost = 12\n"), "");
+    EXPECT_EQ(load(minimal_config() + "password_cost = 1\n").password_cost, 1ul);
+    EXPECT_EQ(load(minimal_config() + "password_cost = 11\n").password_cost, 11ul);
+    EXPECT_NE(load_error(minimal_config() + "db_timeout_seconds = 0\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "db_timeout_seconds = 301\n"), "");
+    EXPECT_EQ(load(minimal_config() + "db_timeout_seconds = 300\n").db_timeout_seconds, 300u);
+    EXPECT_NE(load_error(minimal_config() + "remember_me_days = 0\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "remember_me_days = 3651\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "session_hours = 0\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "session_hours = 8761\n"), "");
+    EXPECT_EQ(load(minimal_config() + "session_hours = 8760\n").session_hours, 8760u);
+    // Larger than unsigned int: must be refused, not wrapped into range.
+    EXPECT_NE(load_error(minimal_config() + "session_hours = 4294967297\n"), "");
+}
+
+TEST_F(ConfigTest, RefusesSecretFileReadableByOthers) {
+    for (mode_t mode : {0644, 0640, 0604, 0620, 0602}) {
+        ASSERT_EQ(chmod(secret_path_.c_str(), mode), 0);
+        std::string error = load_error(minimal_config());
+        EXPECT_NE(error.find(secret_path_), std::string::npos) << std::oct << mode << ": " << error;
+    }
+    ASSERT_EQ(chmod(secret_path_.c_str(), 0400), 0);
+    EXPECT_EQ(load(minimal_config()).secret_key, kSecret);
+}
+
+TEST_F(ConfigTest, RefusesDbPasswordFileReadableByOthers) {
+    ASSERT_EQ(chmod(db_password_path_.c_str(), 0644), 0);
+    EXPECT_NE(load_error(minimal_config() + "db_password_file = " + db_password_path_ + "\n"), "");
+}
+
+TEST_F(ConfigTest, RefusesShortSecret) {
+    std::string short_secret = write_secret("short", std::string(31, 'a'));
+    std::string content = "db_socket = /s\ndb_name = n\ndb_user = u\ntemplates_dir = /t\n";
+    EXPECT_NE(load_error(content + "secret_key_file = " + short_secret + "\n"), "");
+    // Spaces around it do not count.
+    std::string padded = write_secret("padded", "   " + std::string(31, 'a') + "   ");
+    EXPECT_NE(load_error(content + "secret_key_file = " + padded + "\n"), "");
+    std::string enough = write_secret("enough", std::string(32, 'a'));
+    EXPECT_EQ(load(content + "secret_key_file = " + enough + "\n").secret_key,
+              std::string(32, 'a'));
+}
+
+TEST_F(ConfigTest, SecretFilesTrailingNewlineIsNotPartOfTheSecret) {
+    // `openssl rand -hex 32 > file`, `echo` and editors all end the file with a newline.
+    std::string secret = write_secret("secret_nl", kSecret + "\n");
+    std::string password = write_secret("password_nl", "db-password\r\n");
+    Config config = load(
+        "db_socket = /s\ndb_name = n\ndb_user = u\ntemplates_dir = /t\n"
+        "secret_key_file = " +
+        secret + "\ndb_password_file = " + password + "\n");
+    EXPECT_EQ(config.secret_key, kSecret);
+    EXPECT_EQ(config.db_password, "db-password");
+}
+
+TEST_F(ConfigTest, ShortSecretWithTrailingNewlineIsRefused) {
+    // 31 characters and a newline: still a 31-character secret.
+    std::string short_secret = write_secret("short_nl", std::string(31, 'a') + "\n");
+    std::string content = "db_socket = /s\ndb_name = n\ndb_user = u\ntemplates_dir = /t\n";
+    EXPECT_NE(load_error(content + "secret_key_file = " + short_secret + "\n"), "");
+}
+
+TEST_F(ConfigTest, HttpsMustBeTrueOrFalse) {
+    for (const std::string value : {"yes", "no", "1", "0", "TRUE", "on", ""}) {
+        EXPECT_NE(load_error(minimal_config() + "https = " + value + "\n"), "")
+            << "https = " << value;
+    }
+}
+
+TEST_F(ConfigTest, RefusesMissingFile) {
+    EXPECT_THROW(load_config(dir_ + "/nope.conf"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace microblog
