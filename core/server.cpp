@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -153,16 +154,7 @@ void answer(FCGX_Request& fcgi, const Route& route, App& app) {
     FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
 }
 
-[[noreturn]] void run_worker(int listen_fd, const Route& route, const Config& config,
-                             const Renderer& renderer) {
-    // A worker must not outlive its supervisor, or a restarted stack would find it serving.
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    // FCGX_Init installs libfcgi's handlers: SIGTERM makes an idle worker leave FCGX_Accept_r.
-    FCGX_Init();
-    App app(config, renderer);
+void serve_requests(int listen_fd, const Route& route, App& app) {
     try {
         app.db().connect();
     } catch (const DatabaseUnavailable& e) {
@@ -175,7 +167,27 @@ void answer(FCGX_Request& fcgi, const Route& route, App& app) {
         answer(fcgi, route, app);
         FCGX_Finish_r(&fcgi);
     }
-    _exit(0);
+}
+
+[[noreturn]] void run_worker(int listen_fd, const Route& route, const Config& config,
+                             const Renderer& renderer) {
+    // A worker must not outlive its supervisor, or a restarted stack would find it serving.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // FCGX_Init installs libfcgi's handlers: SIGTERM makes an idle worker leave FCGX_Accept_r.
+    FCGX_Init();
+    int status = 0;
+    try {
+        App app(config, renderer);
+        serve_requests(listen_fd, route, app);
+    } catch (const std::exception& e) {
+        log_line(std::string("worker cannot run: ") + e.what());
+        status = 1;
+    }
+    // exit, not _exit: under the sanitizers the leak check runs at exit.
+    std::exit(status);
 }
 
 class Supervisor {

@@ -10,6 +10,7 @@ BUILD_DIR = os.environ.get("MICROBLOG_BUILD_DIR", os.path.join(REPO_DIR, "build"
 # Short, because unix socket paths under it are limited to 107 bytes.
 TEST_VAR_ROOT = os.environ.get("MICROBLOG_TEST_VAR", os.path.join(BUILD_DIR, "t"))
 READY_LINE = "Microblog is running at "
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
 def free_port():
@@ -70,7 +71,20 @@ class Stack:
             status = process.wait()
         process.stdout.close()
         self.output.close()
+        self.check_sanitizer_reports()
         return status
+
+    def check_sanitizer_reports(self):
+        """Under `make test-sanitize` a report lands in a program's log, maybe from a worker whose
+        crash the test never saw: fail the test file then, naming the log."""
+        log_dir = os.path.join(self.var_dir, "log")
+        for name in sorted(os.listdir(log_dir)) if os.path.isdir(log_dir) else []:
+            with open(os.path.join(log_dir, name), errors="replace") as f:
+                text = f.read()
+            for marker in SANITIZER_MARKERS:
+                if marker in text:
+                    start = text.index(marker)
+                    raise AssertionError("sanitizer report in %s:\n%s" % (name, text[start:start + 3000]))
 
     def restart(self):
         self.stop()
