@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Microblog needs to build, run and test; a no-op when all are there.
+set -euo pipefail
+
+packages=(
+    # Build: compiler, build tools and the libraries the route programs link against.
+    g++ cmake make pkg-config
+    libfcgi-dev libcgicc-dev libctemplate-dev libmariadb-dev libcrypt-dev libssl-dev
+    libgtest-dev clang-format
+    # Run: the private stack deploy/run-local.sh starts, and the tools it calls (util-linux:
+    # flock for the one-stack-per-folder lock, setsid so Ctrl-C reaches only run-local.sh).
+    mariadb-server mariadb-client nginx-light curl openssl util-linux
+    # Tests: HTTP and browser clients (with a font, or screenshots show no text), HTML validation.
+    python3 python3-requests tidy chromium chromium-driver python3-selenium fonts-dejavu-core
+)
+
+# dpkg -s also succeeds for a package that was removed but left its configuration behind,
+# so ask for the exact state instead.
+missing=()
+for package in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    if [ "$status" != "install ok installed" ]; then
+        missing+=("$package")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+    sudo=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+# mariadb-server and nginx try to start their system services when installed. Where
+# policy-rc.d forbids that (containers), invoke-rc.d reports it and succeeds; the private
+# stack never uses those services, so this script neither starts nor stops them.
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"

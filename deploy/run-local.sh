@@ -1,0 +1,462 @@
+#!/usr/bin/env bash
+# Runs a complete private Microblog stack (MariaDB, FastCGI route programs, nginx) in the foreground.
+set -euo pipefail
+
+REPO_DIR=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
+VAR_DIR=${VAR_DIR:-$REPO_DIR/var}
+PORT=${PORT:-8080}
+BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
+WORKERS=${WORKERS:-2}
+
+ROUTES=(session login register logout index)
+DB_NAME=microblog
+DB_USER=microblog
+READY_TIMEOUT=20
+DB_TIMEOUT=30
+STOP_TIMEOUT=10
+
+# Secrets, logs, sockets and data of a stack are for the user running it and nobody else.
+umask 077
+
+say() {
+    printf 'run-local: %s\n' "$*" >&2
+}
+
+# --- Processes this script started, so that it stops exactly those and nothing else. ---
+MARIADB_PID=
+NGINX_PID=
+ROUTE_PIDS=()
+ALL_PIDS=()
+declare -A NAME_OF=() LOG_OF=() REAPED=()
+FAILURE_REPORTED=
+
+# Starts a command in the background, in a session of its own: a Ctrl-C in the terminal then
+# reaches only this script, which stops the stack in order (nginx before the programs it talks to,
+# the database last) instead of every process dying at once. It also gives each program a process
+# group, which is how leftovers of a crashed program are found.
+start_background() {
+    local name=$1 log=$2
+    shift 2
+    # Logs grow across runs; the marker shows where this run's lines begin.
+    printf -- '--- %s run-local: starting %s\n' "$(date -u '+%F %T')" "$name" >>"$log"
+    setsid "$@" </dev/null >>"$log" 2>&1 &
+    STARTED_PID=$!
+    NAME_OF[$STARTED_PID]=$name
+    LOG_OF[$STARTED_PID]=$log
+    ALL_PIDS+=("$STARTED_PID")
+}
+
+# kill -0 also succeeds for a zombie, and the programs stay zombies until this script reaps them.
+alive() {
+    local stat
+    [[ -z ${REAPED[$1]:-} ]] || return 1
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
+# Live processes in process group $1: what is left of a program whose own stop went wrong.
+group_members() {
+    local file stat state pgrp
+    for file in /proc/[0-9]*/stat; do
+        { read -r stat <"$file"; } 2>/dev/null || continue
+        stat=${stat##*) }
+        read -r state _ pgrp _ <<<"$stat"
+        if [[ $pgrp == "$1" && $state != Z ]]; then
+            file=${file#/proc/}
+            printf '%s\n' "${file%/stat}"
+        fi
+    done
+}
+
+# Waits until a program that was asked to stop is gone with everything it started, killing
+# whatever is still there at the deadline, then reaps it.
+await_stop() {
+    local pid=$1 deadline=$2 name=${NAME_OF[$1]}
+    while alive "$pid" && ((SECONDS < deadline)); do
+        sleep 0.1
+    done
+    while [[ -n $(group_members "$pid") ]] && ((SECONDS < deadline)); do
+        sleep 0.1
+    done
+    if alive "$pid"; then
+        say "$name (pid $pid) ignored the request to stop for ${STOP_TIMEOUT} s; killing it"
+    elif [[ -n $(group_members "$pid") ]]; then
+        say "$name (pid $pid) left processes behind; killing them"
+    fi
+    if [[ -n $(group_members "$pid") ]]; then
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        local kill_deadline=$((SECONDS + 5))
+        while [[ -n $(group_members "$pid") ]] && ((SECONDS < kill_deadline)); do
+            sleep 0.1
+        done
+    fi
+    if [[ -z ${REAPED[$pid]:-} ]]; then
+        wait "$pid" 2>/dev/null || true
+        REAPED[$pid]=1
+    fi
+}
+
+stop_all() {
+    local pid deadline
+    ((${#ALL_PIDS[@]} > 0)) || return 0
+    if [[ -n $NGINX_PID ]]; then
+        # QUIT lets requests in progress finish; idle keep-alive connections close at once.
+        kill -QUIT "$NGINX_PID" 2>/dev/null || true
+        await_stop "$NGINX_PID" $((SECONDS + STOP_TIMEOUT))
+    fi
+    for pid in "${ROUTE_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    for pid in "${ROUTE_PIDS[@]}"; do
+        await_stop "$pid" "$deadline"
+    done
+    if [[ -n $MARIADB_PID ]]; then
+        if alive "$MARIADB_PID" &&
+            ! timeout 20 mariadb-admin --no-defaults --connect-timeout=2 --socket="$DB_SOCKET" \
+                -u "$DB_ADMIN" shutdown >/dev/null 2>&1; then
+            kill -TERM "$MARIADB_PID" 2>/dev/null || true
+        fi
+        await_stop "$MARIADB_PID" $((SECONDS + STOP_TIMEOUT))
+    fi
+    ALL_PIDS=()
+}
+
+show_log_tail() {
+    local log
+    for log in "$@"; do
+        if [[ -s $log ]]; then
+            say "last lines of $log:"
+            tail -n 20 -- "$log" >&2
+        fi
+    done
+}
+
+# Reports a failure with the logs that explain it; leaving through exit runs the stop below.
+die() {
+    say "$1"
+    shift
+    show_log_tail "$@"
+    FAILURE_REPORTED=1
+    exit 1
+}
+
+stop_stack() {
+    # Once stopping has begun it runs to the end: a half-stopped stack is the one thing worse.
+    # That includes a failed write to a terminal that has gone away.
+    set +e
+    trap '' INT TERM HUP
+    if ((${#ALL_PIDS[@]} > 0)); then
+        say "stopping"
+        stop_all
+        say "stopped"
+    fi
+}
+
+# shellcheck disable=SC2317  # called by the EXIT trap
+on_exit() {
+    local status=$?
+    set +e
+    trap - EXIT
+    if ((status != 0)) && [[ -z $FAILURE_REPORTED ]]; then
+        say "failed (exit status $status; see the messages above)"
+    fi
+    stop_stack
+    exit "$status"
+}
+
+# shellcheck disable=SC2317  # called by the signal traps
+on_signal() {
+    exit 0
+}
+
+trap on_exit EXIT
+trap on_signal INT TERM HUP
+
+# --- Settings. ---
+if ! [[ $PORT =~ ^[0-9]{1,5}$ ]] || ((10#$PORT < 1 || 10#$PORT > 65535)); then
+    die "PORT must be a TCP port number from 1 to 65535, not '$PORT'"
+fi
+PORT=$((10#$PORT))
+if ! [[ $WORKERS =~ ^[1-9][0-9]{0,2}$ ]]; then
+    die "WORKERS must be a number of processes from 1 to 999, not '$WORKERS'"
+fi
+
+# Paths are written unquoted into nginx's configuration and used as sed replacements (with |
+# as the delimiter), so only characters that mean nothing to either are allowed.
+check_path() {
+    if ! [[ $2 =~ ^/[A-Za-z0-9._/+@%,:=~-]*$ ]]; then
+        die "$1 is '$2'; it may only contain letters, digits and . _ / + @ % , : = ~ -"
+    fi
+}
+
+missing=()
+for program in "${ROUTES[@]}" hash-password; do
+    [[ -x $BUILD_DIR/bin/$program ]] || missing+=("$program")
+done
+if ((${#missing[@]} > 0)); then
+    die "$BUILD_DIR/bin lacks ${missing[*]}; run make first (or set BUILD_DIR)"
+fi
+BUILD_DIR=$(cd -- "$BUILD_DIR" && pwd -P)
+
+mkdir -p -- "$VAR_DIR"
+VAR_DIR=$(cd -- "$VAR_DIR" && pwd -P)
+check_path VAR_DIR "$VAR_DIR"
+check_path "the checkout's folder" "$REPO_DIR"
+
+RUN_DIR=$VAR_DIR/run
+LOG_DIR=$VAR_DIR/log
+SECRETS_DIR=$VAR_DIR/secrets
+CONF_DIR=$VAR_DIR/nginx/conf
+DATA_DIR=$VAR_DIR/mysql/data
+# A private temporary folder: several stacks installing their databases at once through a
+# shared /tmp collide on MariaDB's temporary table names and fail.
+DB_TMP_DIR=$VAR_DIR/mysql/tmp
+DB_SOCKET=$RUN_DIR/mysqld.sock
+CONFIG_FILE=$VAR_DIR/microblog.conf
+
+if ((EUID == 0)); then
+    # mariadbd refuses to run as root unless told to; the data folder belongs to root anyway.
+    DB_ADMIN=root
+    as_root=(--user=root)
+else
+    # root's socket login would need the OS root account, so the database gets an
+    # administrator named after whoever runs the stack.
+    DB_ADMIN=$(id -un)
+    as_root=()
+fi
+
+# A Unix socket path must fit in sun_path: 107 bytes plus the terminating NUL.
+for name in mysqld "${ROUTES[@]}"; do
+    socket_bytes=$(printf '%s' "$RUN_DIR/$name.sock" | LC_ALL=C wc -c)
+    if ((socket_bytes > 107)); then
+        die "VAR_DIR is too long: $RUN_DIR/$name.sock would be $socket_bytes bytes, and socket paths are limited to 107; choose a shorter VAR_DIR"
+    fi
+done
+
+# --- One stack per VAR_DIR. ---
+# The lock is inherited by every program started below, so it is held until the last of them
+# is gone, even if this script itself was killed.
+exec 9>>"$VAR_DIR/stack.lock"
+if ! flock -n 9; then
+    printf 'run-local: a stack is already running in %s; stop it first (Ctrl-C in its terminal)\n' \
+        "$VAR_DIR" >&2
+    # When the run-local.sh that started them was killed outright, its programs still hold the
+    # lock and there is no terminal to press Ctrl-C in: name them.
+    orphans=()
+    for fd in /proc/[0-9]*/fd/9; do
+        pid=${fd#/proc/}
+        pid=${pid%%/*}
+        if [[ $pid != "$$" && $fd -ef $VAR_DIR/stack.lock ]]; then
+            { cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline"); } 2>/dev/null || continue
+            if [[ $cmdline == *run-local.sh* ]]; then
+                orphans=()
+                break
+            fi
+            orphans+=("$pid ${cmdline:0:100}")
+        fi
+    done
+    if ((${#orphans[@]} > 0)); then
+        say "its run-local.sh is gone, but these of its processes still run; stop them (kill PID) first:"
+        printf '  %s\n' "${orphans[@]}" >&2
+    fi
+    FAILURE_REPORTED=1
+    exit 1
+fi
+mkdir -p -- "$RUN_DIR" "$LOG_DIR" "$SECRETS_DIR" "$VAR_DIR/nginx/conf" "$VAR_DIR/nginx/tmp" \
+    "$VAR_DIR/mysql" "$DB_TMP_DIR"
+chmod 700 -- "$SECRETS_DIR"
+
+# nginx would fail too, but with a message in its log; this one says what to do.
+if timeout 2 bash -c ": </dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then
+    die "port $PORT on 127.0.0.1 is already in use; stop what uses it or choose another PORT"
+fi
+
+# --- Secrets, made once and kept, so sessions and the database account survive restarts. ---
+# No trailing newline: a reader taking the whole file as the value gets it right.
+ensure_secret() {
+    local file=$1 bytes=$2 value
+    if [[ ! -s $file ]]; then
+        openssl rand -hex "$bytes" | tr -d '\n' >"$file.new"
+        mv -f -- "$file.new" "$file"
+    fi
+    chmod 600 -- "$file"
+    value=$(<"$file")
+    if ! [[ $value =~ ^[0-9a-f]+$ && ${#value} -eq $((bytes * 2)) ]]; then
+        die "$file must hold $((bytes * 2)) lower-case hex digits; delete it to have a new one made"
+    fi
+}
+ensure_secret "$SECRETS_DIR/secret_key" 32
+ensure_secret "$SECRETS_DIR/db_password" 16
+db_password=$(<"$SECRETS_DIR/db_password")
+
+# --- Configuration files, rewritten on every start so they follow the checkout. Written and
+# checked before the database starts, so a mistake in them costs no start and stop of MariaDB. ---
+# Writes TEMPLATE to OUTPUT with each @NAME@ replaced; NAME=VALUE pairs follow.
+fill_template() {
+    local template=$1 output=$2 pair
+    shift 2
+    local sed_args=()
+    for pair in "$@"; do
+        sed_args+=(-e "s|@${pair%%=*}@|${pair#*=}|g")
+    done
+    sed "${sed_args[@]}" -- "$template" >"$output.new"
+    local unfilled
+    unfilled=$(grep -oE '@[A-Z][A-Z_]*@' -- "$output.new" | sort -u | paste -sd ' ' || true)
+    if [[ -n $unfilled ]]; then
+        rm -f -- "$output.new"
+        die "$template uses a placeholder run-local.sh does not fill in: $unfilled"
+    fi
+    mv -f -- "$output.new" "$output"
+}
+
+fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
+    "VAR_DIR=$VAR_DIR" "REPO_DIR=$REPO_DIR"
+chmod 600 -- "$CONFIG_FILE"
+
+if ((EUID == 0)); then
+    # As root, nginx would run its workers as nobody; but the checkout may sit in a folder only
+    # root can traverse, and the workers must reach the sockets and static files.
+    user_directive='user root root;'
+else
+    user_directive=
+fi
+# Starting from an empty folder drops files that were removed from nginx/ in the checkout.
+rm -rf -- "$CONF_DIR"
+mkdir -p -- "$CONF_DIR" "$VAR_DIR"/nginx/tmp/{client_body,proxy,fastcgi,uwsgi,scgi}
+for template in "$REPO_DIR"/nginx/*.conf "$REPO_DIR"/nginx/mime.types "$REPO_DIR"/nginx/nginx.conf.in; do
+    output=$(basename -- "$template" .in)
+    fill_template "$template" "$CONF_DIR/$output" \
+        "PORT=$PORT" "VAR_DIR=$VAR_DIR" "CONF_DIR=$CONF_DIR" "RUN_DIR=$RUN_DIR" \
+        "LOG_DIR=$LOG_DIR" "STATIC_DIR=$REPO_DIR/static" "USER_DIRECTIVE=$user_directive"
+done
+# -e: without it nginx first opens the distribution's error log, which is not ours to write.
+nginx_args=(-p "$VAR_DIR/nginx/" -c "$CONF_DIR/nginx.conf" -e "$LOG_DIR/nginx-error.log")
+if ! nginx -t -q "${nginx_args[@]}" >"$LOG_DIR/nginx-test.log" 2>&1; then
+    die "nginx rejected its configuration in $CONF_DIR" "$LOG_DIR/nginx-test.log"
+fi
+
+# --- MariaDB. ---
+if [[ ! -d $DATA_DIR/mysql ]]; then
+    if [[ -e $DATA_DIR ]]; then
+        die "$DATA_DIR exists but holds no MariaDB system tables; move it away to start with a new database"
+    fi
+    say "creating the database files in $DATA_DIR"
+    # Built beside its final place and renamed when complete, so an interrupted first start
+    # never leaves a half-made data folder that a later start would take as ready.
+    rm -rf -- "$DATA_DIR.new"
+    install_args=(--no-defaults --datadir="$DATA_DIR.new" --tmpdir="$DB_TMP_DIR"
+        --auth-root-authentication-method=socket --skip-test-db)
+    if ((EUID == 0)); then
+        install_args+=(--user=root)
+    else
+        install_args+=(--auth-root-socket-user="$DB_ADMIN")
+    fi
+    if ! mariadb-install-db "${install_args[@]}" >"$LOG_DIR/mariadb-install.log" 2>&1; then
+        die "mariadb-install-db failed" "$LOG_DIR/mariadb-install.log"
+    fi
+    mv -- "$DATA_DIR.new" "$DATA_DIR"
+fi
+
+# The lock proves no server of this stack is running, so a socket left here is stale.
+rm -f -- "$DB_SOCKET"
+start_background mariadbd "$LOG_DIR/mariadb.log" \
+    mariadbd --no-defaults "${as_root[@]}" --datadir="$DATA_DIR" --socket="$DB_SOCKET" \
+    --pid-file="$RUN_DIR/mysqld.pid" --log-error="$LOG_DIR/mariadb.log" --skip-networking \
+    --tmpdir="$DB_TMP_DIR" \
+    --innodb-buffer-pool-size=64M
+MARIADB_PID=$STARTED_PID
+
+deadline=$((SECONDS + DB_TIMEOUT))
+until mariadb-admin --no-defaults --connect-timeout=2 --socket="$DB_SOCKET" -u "$DB_ADMIN" \
+    ping >/dev/null 2>&1; do
+    if ! alive "$MARIADB_PID"; then
+        die "MariaDB exited during start-up" "$LOG_DIR/mariadb.log"
+    fi
+    if ((SECONDS >= deadline)); then
+        die "MariaDB did not answer within ${DB_TIMEOUT} s" "$LOG_DIR/mariadb.log"
+    fi
+    sleep 0.1
+done
+
+# --- The database, the application's account and the schema. ---
+# The application may change rows but not the schema: migrations run as the administrator.
+# ALTER USER keeps the account's password equal to the file even if either was changed.
+if ! mariadb --no-defaults --socket="$DB_SOCKET" -u "$DB_ADMIN" --batch <<SQL; then
+CREATE DATABASE IF NOT EXISTS $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$db_password';
+ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$db_password';
+GRANT SELECT, INSERT, UPDATE, DELETE ON $DB_NAME.* TO '$DB_USER'@'localhost';
+SQL
+    die "could not create the database $DB_NAME or its account $DB_USER" "$LOG_DIR/mariadb.log"
+fi
+# Their progress lines go to stderr: stdout carries only the line that says the stack is ready.
+"$REPO_DIR/deploy/migrate.sh" "$DB_SOCKET" "$DB_NAME" "$DB_ADMIN" >&2 ||
+    die "the database migrations failed"
+"$REPO_DIR/deploy/seed-demo.sh" "$DB_SOCKET" "$DB_NAME" "$BUILD_DIR/bin/hash-password" \
+    "$DB_ADMIN" >&2 || die "seeding the demo data failed"
+
+# --- The route programs, then nginx in front of them. ---
+for route in "${ROUTES[@]}"; do
+    # Stale from a stack that was killed; the lock proves no program of this stack uses it.
+    rm -f -- "$RUN_DIR/$route.sock"
+    start_background "$route" "$LOG_DIR/$route.log" \
+        "$BUILD_DIR/bin/$route" --config "$CONFIG_FILE" --socket "$RUN_DIR/$route.sock" \
+        --workers "$WORKERS"
+    ROUTE_PIDS+=("$STARTED_PID")
+done
+start_background nginx "$LOG_DIR/nginx-error.log" nginx "${nginx_args[@]}"
+NGINX_PID=$STARTED_PID
+
+# --- Ready when a page goes through nginx to a program and back. ---
+deadline=$((SECONDS + READY_TIMEOUT))
+while :; do
+    for pid in "${ALL_PIDS[@]}"; do
+        if ! alive "$pid"; then
+            die "${NAME_OF[$pid]} exited during start-up" "${LOG_OF[$pid]}"
+        fi
+    done
+    missing=()
+    missing_logs=()
+    for route in "${ROUTES[@]}"; do
+        if [[ ! -S $RUN_DIR/$route.sock ]]; then
+            missing+=("$RUN_DIR/$route.sock")
+            missing_logs+=("$LOG_DIR/$route.log")
+        fi
+    done
+    if ((${#missing[@]} == 0)) &&
+        curl_error=$(curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/login" 2>&1); then
+        break
+    fi
+    if ((SECONDS >= deadline)); then
+        if ((${#missing[@]} > 0)); then
+            die "after ${READY_TIMEOUT} s these sockets still do not exist: ${missing[*]}" \
+                "${missing_logs[@]}"
+        fi
+        die "after ${READY_TIMEOUT} s http://127.0.0.1:$PORT/login still fails: $curl_error" \
+            "$LOG_DIR/nginx-error.log" "$LOG_DIR/login.log" "$LOG_DIR/session.log"
+    fi
+    sleep 0.2
+done
+echo "Microblog is running at http://127.0.0.1:$PORT/ (Ctrl-C to stop)"
+
+# --- In the foreground until asked to stop or until a process dies. ---
+died=
+status=0
+# Bash's own "Killed" notice would name a line of this script; the message below says more.
+wait -n -p died "${ALL_PIDS[@]}" 2>/dev/null || status=$?
+if [[ -z $died ]]; then
+    die "lost track of the stack's processes (wait exited with status $status)"
+fi
+REAPED[$died]=1
+if ((status > 128)); then
+    how="was killed by SIG$(kill -l "$status")"
+else
+    how="exited with status $status"
+fi
+say "${NAME_OF[$died]} (pid $died) $how; it should have run until the stack was stopped"
+show_log_tail "${LOG_OF[$died]}"
+FAILURE_REPORTED=1
+stop_stack
+exit 1
