@@ -14,7 +14,7 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
                    const std::string& form_error = "") {
     Page page("Sign In", "login.tpl");
     page.content().SetValue("CSRF_TOKEN", app.form_csrf_token(request, page));
-    if (form) show_form_state(page.content(), *form, {"username"}, {"username", "password"});
+    show_form_state(page.content(), form, {"username"}, {"username", "password"});
     if (form && form->checked("remember_me")) page.content().ShowSection("REMEMBER_ME_CHECKED");
     if (!form_error.empty()) page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
     return app.render(request, status, page);

@@ -12,7 +12,7 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
                    const std::string& form_error = "") {
     Page page("Register", "register.tpl");
     page.content().SetValue("CSRF_TOKEN", app.form_csrf_token(request, page));
-    if (form) show_form_state(page.content(), *form, {"username", "email"}, kFields);
+    show_form_state(page.content(), form, {"username", "email"}, kFields);
     if (!form_error.empty()) page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
     return app.render(request, status, page);
 }

@@ -26,15 +26,21 @@ std::string upper(std::string s) {
 }
 }  // namespace
 
-void show_form_state(ctemplate::TemplateDictionary& dict, const Form& form,
+void show_form_state(ctemplate::TemplateDictionary& dict, const Form* form,
                      std::initializer_list<std::string> echoed,
-                     std::initializer_list<std::string> checked_for_errors) {
-    for (const std::string& name : echoed) dict.SetValue(upper(name) + "_VALUE", form.value(name));
-    for (const std::string& name : checked_for_errors) {
-        if (const std::string* message = form.error(name)) {
-            dict.AddSectionDictionary(upper(name) + "_ERROR")->SetValue("MESSAGE", *message);
-        }
+                     std::initializer_list<std::string> fields) {
+    std::string focus = *fields.begin();
+    bool error_seen = false;
+    for (const std::string& name : fields) {
+        const std::string* message = form ? form->error(name) : nullptr;
+        if (message == nullptr) continue;
+        dict.AddSectionDictionary(upper(name) + "_ERROR")->SetValue("MESSAGE", *message);
+        if (!error_seen) focus = name;
+        error_seen = true;
     }
+    dict.ShowSection(upper(focus) + "_AUTOFOCUS");
+    if (form == nullptr) return;
+    for (const std::string& name : echoed) dict.SetValue(upper(name) + "_VALUE", form->value(name));
 }
 
 Renderer::Renderer(const std::string& dir, const std::vector<std::string>& content_templates) {

@@ -35,11 +35,13 @@ private:
 
 class Form;
 
-// Puts a form's state into a template: FIELD_VALUE for each of `echoed` (never passwords), and
-// a FIELD_ERROR section with MESSAGE for each field that has an error (names upper-cased).
-void show_form_state(ctemplate::TemplateDictionary& dict, const Form& form,
+// Puts a form's state into a template (names upper-cased): FIELD_VALUE for each of `echoed`
+// (never passwords), a FIELD_ERROR section with MESSAGE for each of `fields` with an error, and
+// FIELD_AUTOFOCUS on the first field with an error, else on the first field. `form` is null for
+// a form shown for the first time.
+void show_form_state(ctemplate::TemplateDictionary& dict, const Form* form,
                      std::initializer_list<std::string> echoed,
-                     std::initializer_list<std::string> checked_for_errors);
+                     std::initializer_list<std::string> fields);
 
 class Renderer {
 public:

@@ -4,13 +4,13 @@
 <input type="hidden" name="csrf_token" value="{{CSRF_TOKEN}}">
 <p>
 <label for="username">Username</label>
-<input type="text" id="username" name="username" value="{{USERNAME_VALUE}}" maxlength="64" autocomplete="username" autofocus required{{#USERNAME_ERROR}} aria-invalid="true" aria-describedby="username-error"{{/USERNAME_ERROR}}>
-{{#USERNAME_ERROR}}<span class="field-error" id="username-error">[{{MESSAGE}}]</span>{{/USERNAME_ERROR}}
+<input type="text" id="username" name="username" value="{{USERNAME_VALUE}}" maxlength="64" autocomplete="username" required{{#USERNAME_AUTOFOCUS}} autofocus{{/USERNAME_AUTOFOCUS}}{{#USERNAME_ERROR}} aria-invalid="true" aria-describedby="username-error"{{/USERNAME_ERROR}}>
+{{#USERNAME_ERROR}}<span class="field-error" id="username-error">{{MESSAGE}}</span>{{/USERNAME_ERROR}}
 </p>
 <p>
 <label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required{{#PASSWORD_ERROR}} aria-invalid="true" aria-describedby="password-error"{{/PASSWORD_ERROR}}>
-{{#PASSWORD_ERROR}}<span class="field-error" id="password-error">[{{MESSAGE}}]</span>{{/PASSWORD_ERROR}}
+<input type="password" id="password" name="password" autocomplete="current-password" required{{#PASSWORD_AUTOFOCUS}} autofocus{{/PASSWORD_AUTOFOCUS}}{{#PASSWORD_ERROR}} aria-invalid="true" aria-describedby="password-error"{{/PASSWORD_ERROR}}>
+{{#PASSWORD_ERROR}}<span class="field-error" id="password-error">{{MESSAGE}}</span>{{/PASSWORD_ERROR}}
 </p>
 <p class="checkbox">
 <input type="checkbox" id="remember_me" name="remember_me" value="y"{{#REMEMBER_ME_CHECKED}} checked{{/REMEMBER_ME_CHECKED}}>

@@ -18,6 +18,12 @@ namespace {
 const std::string kTemplatesDir = MICROBLOG_TEMPLATES_DIR;
 
 // ctemplate's cache is process-global and the Renderer freezes it: one Renderer per program.
+int count(const std::string& haystack, const std::string& needle) {
+    int n = 0;
+    for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+    return n;
+}
+
 class PageTest : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
@@ -180,17 +186,43 @@ TEST_F(PageTest, ShowFormStateEchoesValuesAndErrorsEscaped) {
     form.add_error("username", "<That> name is taken.");
     form.require("password2");
     Page page("Register", "register.tpl");
-    show_form_state(page.content(), form, {"username", "email"},
+    show_form_state(page.content(), &form, {"username", "email"},
                     {"username", "email", "password", "password2"});
     std::string html = renderer().render(page, visitor(), {});
     EXPECT_TRUE(contains(html, "value=\"&quot;&gt;&lt;b&gt;susan&lt;/b&gt;\"")) << html;
     EXPECT_FALSE(contains(html, "<b>susan")) << html;
     EXPECT_TRUE(contains(html, "value=\"bad\"")) << html;
     EXPECT_FALSE(contains(html, "hunter2")) << "passwords are never echoed";
-    EXPECT_TRUE(contains(html, "id=\"username-error\">[&lt;That&gt; name is taken.]")) << html;
-    EXPECT_TRUE(contains(html, "id=\"password2-error\">[This field is required.]")) << html;
+    EXPECT_TRUE(contains(html, "id=\"username-error\">&lt;That&gt; name is taken.")) << html;
+    EXPECT_TRUE(contains(html, "id=\"password2-error\">This field is required.")) << html;
     EXPECT_FALSE(contains(html, "id=\"email-error\"")) << html;
     EXPECT_FALSE(contains(html, "id=\"password-error\"")) << html;
+    // The first field with an error takes the focus, and only it.
+    EXPECT_TRUE(contains(html, "id=\"username\" name=\"username\"")) << html;
+    EXPECT_EQ(count(html, " autofocus"), 1) << html;
+    EXPECT_TRUE(contains(html, "maxlength=\"64\" autocomplete=\"username\" required autofocus")) << html;
+}
+
+TEST_F(PageTest, FocusGoesToTheFirstFieldWithAnErrorElseTheFirstField) {
+    std::string body = "username=susan";
+    Request request({{"REQUEST_METHOD", "POST"},
+                     {"CONTENT_TYPE", "application/x-www-form-urlencoded"},
+                     {"CONTENT_LENGTH", std::to_string(body.size())}},
+                    body);
+    Form form(request, {{"username", 64}, {"password2", 128, FieldRule::Unit::kBytes, false}});
+    form.require("password2");
+    Page with_error("Register", "register.tpl");
+    show_form_state(with_error.content(), &form, {"username"}, {"username", "email", "password", "password2"});
+    std::string html = renderer().render(with_error, visitor(), {});
+    EXPECT_EQ(count(html, " autofocus"), 1) << html;
+    EXPECT_TRUE(contains(html, "autocomplete=\"new-password\" required autofocus aria-invalid=\"true\" "
+                               "aria-describedby=\"password2-error\"")) << html;
+
+    Page fresh("Register", "register.tpl");
+    show_form_state(fresh.content(), nullptr, {"username"}, {"username", "email", "password", "password2"});
+    html = renderer().render(fresh, visitor(), {});
+    EXPECT_EQ(count(html, " autofocus"), 1) << html;
+    EXPECT_TRUE(contains(html, "autocomplete=\"username\" required autofocus>")) << html;
 }
 
 TEST_F(PageTest, PageKeepsCookies) {
