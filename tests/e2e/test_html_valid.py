@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Every page the site serves is valid HTML5 without warnings (HTML Tidy 5), error pages share the
+site's look, and the stylesheet is cacheable."""
+import email.utils
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from client import Visitor, unique_name  # noqa: E402
+from stack import Stack  # noqa: E402
+
+stack = Stack("e2e-html-valid")
+
+# Larger than nginx's client_max_body_size (16k in nginx/microblog.conf).
+OVERSIZED_BODY = {"username": "x" * (17 * 1024)}
+
+
+def setUpModule():
+    unittest.addModuleCleanup(stack.stop)
+    stack.start()
+
+
+def new_visitor(testcase):
+    """A Visitor whose connections are closed when the test ends."""
+    v = Visitor(stack.url)
+    testcase.addCleanup(v.http.close)
+    return v
+
+
+def tidy(html):
+    """(exit status, messages) of `tidy -q -e`: 0 clean, 1 warnings, 2 errors."""
+    result = subprocess.run(["tidy", "-q", "-e"], input=html, capture_output=True, timeout=60)
+    return result.returncode, (result.stdout + result.stderr).decode(errors="replace")
+
+
+class TidyTest(unittest.TestCase):
+    def assertValid(self, response, status=200):
+        self.assertEqual(response.status_code, status, response.text[:2000])
+        self.assertIn("text/html", response.headers.get("Content-Type", ""))
+        code, messages = tidy(response.content)
+        self.assertEqual(code, 0, "tidy found problems in %s (exit status %d):\n%s\n--- page:\n%s"
+                         % (response.url, code, messages, response.text))
+
+    def test_the_validator_reports_problems(self):
+        # Guards the tests below against a tidy that accepts anything.
+        self.assertEqual(tidy(b"<!DOCTYPE html><html lang=en><head><title>t</title></head>"
+                              b"<body><p id=a>x</p><p id=a>y</p></body></html>")[0], 1)
+        self.assertEqual(tidy(b"<!DOCTYPE html><html><head><title>t</title></head>"
+                              b"<body><p><bogus>x</bogus></p></body></html>")[0], 2)
+
+    def test_login_page(self):
+        self.assertValid(new_visitor(self).get("/login"))
+
+    def test_login_page_after_a_failed_sign_in(self):
+        visitor = new_visitor(self)
+        self.assertEqual(visitor.login(unique_name("nobody"), next_path="/index").status_code, 302)
+        page = visitor.get("/login?next=%2Findex")
+        self.assertIn("Invalid username or password", page.text)
+        self.assertValid(page)
+
+    def test_register_page(self):
+        self.assertValid(new_visitor(self).get("/register"))
+
+    def test_register_page_with_errors(self):
+        # "susan" is a demo account (deploy/seed-demo.sh): the name is taken.
+        page = new_visitor(self).register("susan", email="not-an-address", password2="different")
+        for message in ("Please use a different username.", "Invalid email address.",
+                        "Field must be equal to password."):
+            self.assertIn(message, page.text)
+        self.assertValid(page)
+
+    def test_home_page_signed_in(self):
+        visitor = new_visitor(self)
+        name = visitor.signed_up_and_in("valid")
+        page = visitor.get("/index")
+        self.assertIn("Hi, %s!" % name, page.text)
+        self.assertIn('class="post"', page.text)
+        self.assertValid(page)
+
+    def test_logout_confirmation(self):
+        visitor = new_visitor(self)
+        visitor.signed_up_and_in("valid")
+        page = visitor.get("/logout")
+        self.assertIn("<h1>Sign Out</h1>", page.text)
+        self.assertValid(page)
+
+    def test_application_error_page(self):
+        visitor = new_visitor(self)
+        visitor.signed_up_and_in("valid")
+        page = visitor.post("/logout", {"csrf_token": "stale"})
+        self.assertIn("400", page.text)
+        self.assertValid(page, 400)
+
+
+class ErrorPageTest(unittest.TestCase):
+    """nginx's own error pages (static/errors/), which the route programs never see."""
+
+    def check(self, response, status, title):
+        self.assertEqual(response.status_code, status)
+        self.assertIn("<title>%s - Microblog</title>" % title, response.text)
+        self.assertIn("<h1>%d: %s</h1>" % (status, title), response.text)
+        # The site's look: its stylesheet and its navigation.
+        self.assertIn('<link rel="stylesheet" href="/static/style.css">', response.text)
+        self.assertIn('<span class="brand">Microblog:</span>', response.text)
+        self.assertIn('<a href="/index">Home</a>', response.text)
+        # The SSI includes were expanded, not sent as comments.
+        self.assertNotIn("<!--#", response.text)
+        code, messages = tidy(response.content)
+        self.assertEqual(code, 0, "tidy found problems in the %d page (exit status %d):\n%s\n--- page:\n%s"
+                         % (status, code, messages, response.text))
+
+    def test_not_found(self):
+        self.check(new_visitor(self).get("/no/such/page"), 404, "Not Found")
+
+    def test_content_too_large(self):
+        self.check(new_visitor(self).post("/login", OVERSIZED_BODY), 413, "Content Too Large")
+
+    def test_method_not_allowed(self):
+        self.check(new_visitor(self).post("/static/style.css", {"a": "b"}), 405, "Method Not Allowed")
+
+
+class StaticFilesTest(unittest.TestCase):
+    def test_the_stylesheet_is_served_with_caching_headers(self):
+        response = new_visitor(self).get("/static/style.css")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.headers.get("Content-Type", "").startswith("text/css"),
+                        response.headers.get("Content-Type"))
+        self.assertIn(":focus-visible", response.text)
+        cache_control = response.headers.get("Cache-Control", "")
+        self.assertRegex(cache_control, r"max-age=[1-9][0-9]*", cache_control)
+        self.assertIn("public", cache_control)
+        expires = response.headers.get("Expires")
+        self.assertIsNotNone(expires, "no Expires header")
+        # In the future relative to the server's own Date (no clock of ours involved).
+        served = email.utils.parsedate_to_datetime(response.headers["Date"])
+        self.assertGreater(email.utils.parsedate_to_datetime(expires), served)
+
+    def test_pages_themselves_are_not_cached_as_static(self):
+        # The login page carries a per-visitor form token: it must not get the week-long
+        # lifetime of the stylesheet.
+        response = new_visitor(self).get("/login")
+        self.assertNotRegex(response.headers.get("Cache-Control", ""), r"max-age=[1-9]")
+        self.assertIsNone(response.headers.get("Expires"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
