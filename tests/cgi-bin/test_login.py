@@ -134,7 +134,8 @@ class CredentialsTest(unittest.TestCase):
                 page = visitor.post("/login", {"csrf_token": token, "username": username, "password": password})
                 self.assertEqual(page.status_code, 200)
                 self.assertIn("<title>Sign In - Microblog</title>", page.text)
-                self.assertIn("[This field is required.]", page.text)
+                self.assertIn('<span class="field-error" id="', page.text)
+                self.assertIn(">This field is required.</span>", page.text)
                 self.assertIsNone(set_cookie(page, "session"))
         self.assertFalse(is_signed_in(visitor))
 

@@ -52,7 +52,7 @@ def email_of_length(length, local):
 
 
 def field_error(field, message):
-    return '<span class="field-error" id="%s-error">[%s]</span>' % (field, message)
+    return '<span class="field-error" id="%s-error">%s</span>' % (field, message)
 
 
 class RegisterPageTest(unittest.TestCase):

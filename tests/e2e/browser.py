@@ -16,11 +16,25 @@ import tempfile
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
+
+
+def is_stale(element):
+    """True once `element`'s document has been replaced. selenium's staleness_of expects a
+    StaleElementReferenceException, but newer Chromium sometimes answers a replaced page with an
+    inspector error ("Node with given id does not belong to the document") instead."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -229,7 +243,7 @@ class Browser:
         when its URL is the same (a form shown again with errors)."""
         old_page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        self.wait(expected_conditions.staleness_of(old_page),
+        self.wait(lambda driver: is_stale(old_page),
                   message="no new page after clicking (still on %s)" % self.driver.current_url)
         self.wait_for_page()
 

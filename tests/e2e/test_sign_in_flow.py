@@ -102,7 +102,7 @@ class BrowserTestCase(unittest.TestCase):
         self.assertTrue(driver.execute_script("return arguments[0].nextElementSibling === arguments[1]",
                                               field, error), "the error of %s is not next to it" % field_id)
         # The brackets around messages are decoration, not part of what the test is about.
-        return error.text.strip().strip("[]")
+        return error.text.strip()
 
     def assertNoFieldError(self, browser, field_id):
         field = browser.driver.find_element(By.ID, field_id)
