@@ -10,7 +10,8 @@ constexpr long long kPostsShown = 25;
 
 Response home(const Request& request, App& app) {
     // Reached without an identity only if nginx is misconfigured: send to sign-in, show nothing.
-    if (!request.identity().signed_in()) return Response::redirect("/login");
+    if (!request.identity().signed_in())
+        return Response::redirect("/login");
     Page page("Home", "index.tpl");
     page.content().SetValue("USERNAME", request.identity().username);
     for (const Post& post : app.posts().newest(kPostsShown)) {

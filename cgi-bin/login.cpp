@@ -15,8 +15,10 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
     Page page("Sign In", "login.tpl");
     page.content().SetValue("CSRF_TOKEN", app.form_csrf_token(request, page));
     show_form_state(page.content(), form, {"username"}, {"username", "password"});
-    if (form && form->checked("remember_me")) page.content().ShowSection("REMEMBER_ME_CHECKED");
-    if (!form_error.empty()) page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
+    if (form && form->checked("remember_me"))
+        page.content().ShowSection("REMEMBER_ME_CHECKED");
+    if (!form_error.empty())
+        page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
     return app.render(request, status, page);
 }
 
@@ -35,11 +37,13 @@ Response sign_in(const Request& request, App& app) {
     }
     form.require("username");
     form.require("password");
-    if (!form.valid()) return show_form(request, app, &form);
+    if (!form.valid())
+        return show_form(request, app, &form);
 
     const std::string& password = form.value("password");
     std::optional<User> user = app.users().find_by_username(form.value("username"));
-    if (!user) app.passwords().verify_dummy(password);
+    if (!user)
+        app.passwords().verify_dummy(password);
     if (!user || !app.passwords().verify(password, user->password_hash)) {
         return app.redirect_with_flash(login_url(request.field("next")), kInvalidCredentials);
     }
@@ -52,8 +56,10 @@ Response sign_in(const Request& request, App& app) {
 }
 
 Response login(const Request& request, App& app) {
-    if (request.identity().signed_in()) return Response::redirect("/index");
-    if (request.method() == "POST") return sign_in(request, app);
+    if (request.identity().signed_in())
+        return Response::redirect("/index");
+    if (request.method() == "POST")
+        return sign_in(request, app);
     return show_form(request, app, nullptr);
 }
 

@@ -26,8 +26,10 @@ Response sign_out(const Request& request, App& app) {
 }
 
 Response logout(const Request& request, App& app) {
-    if (!request.identity().signed_in()) return Response::redirect("/index");
-    if (request.method() == "POST") return sign_out(request, app);
+    if (!request.identity().signed_in())
+        return Response::redirect("/index");
+    if (request.method() == "POST")
+        return sign_out(request, app);
     return confirm(request, app);
 }
 

@@ -13,12 +13,14 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
     Page page("Register", "register.tpl");
     page.content().SetValue("CSRF_TOKEN", app.form_csrf_token(request, page));
     show_form_state(page.content(), form, {"username", "email"}, kFields);
-    if (!form_error.empty()) page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
+    if (!form_error.empty())
+        page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
     return app.render(request, status, page);
 }
 
 void validate(Form& form, App& app) {
-    for (const std::string& field : kFields) form.require(field);
+    for (const std::string& field : kFields)
+        form.require(field);
     if (!form.error("email") && !is_email_address(form.value("email"))) {
         form.add_error("email", "Invalid email address.");
     }
@@ -40,10 +42,12 @@ Response create_account(const Request& request, App& app) {
                         {"password2", 1024, FieldRule::Unit::kBytes, false},
                         {"csrf_token", 64}});
     if (!app.csrf_token_valid(request, form.value("csrf_token"))) {
-        return show_form(request, app, &form, 400, "This form has expired. Please submit it again.");
+        return show_form(request, app, &form, 400,
+                         "This form has expired. Please submit it again.");
     }
     validate(form, app);
-    if (!form.valid()) return show_form(request, app, &form);
+    if (!form.valid())
+        return show_form(request, app, &form);
     try {
         app.users().create(form.value("username"), form.value("email"),
                            app.passwords().hash(form.value("password")));
@@ -60,13 +64,16 @@ Response create_account(const Request& request, App& app) {
 }
 
 Response register_page(const Request& request, App& app) {
-    if (request.identity().signed_in()) return Response::redirect("/index");
-    if (request.method() == "POST") return create_account(request, app);
+    if (request.identity().signed_in())
+        return Response::redirect("/index");
+    if (request.method() == "POST")
+        return create_account(request, app);
     return show_form(request, app, nullptr);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv, Route{"register", {"GET", "HEAD", "POST"}, {"register.tpl"}, register_page});
+    return serve(argc, argv,
+                 Route{"register", {"GET", "HEAD", "POST"}, {"register.tpl"}, register_page});
 }

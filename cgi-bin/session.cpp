@@ -24,16 +24,19 @@ Response login_required(const Request& request, App& app) {
     // nginx cannot URL-encode, so the program builds the whole Location.
     response.set_header("X-Microblog-Login-Location",
                         "/login?next=" + url_encode_component(request.param("REQUEST_URI")));
-    response.set_header("X-Microblog-Flash-Cookie",
-                        flash_cookie(app.signer(), app.cookies(), {"Please log in to access this page."}));
+    response.set_header(
+        "X-Microblog-Flash-Cookie",
+        flash_cookie(app.signer(), app.cookies(), {"Please log in to access this page."}));
     return response;
 }
 
 Response check_session(const Request& request, App& app) {
     std::optional<Identity> identity =
         app.sessions().resume(request.cookies(app.cookies().name(kSessionCookie)));
-    if (identity) return signed_in(*identity);
-    if (request.param("MICROBLOG_AUTH_MODE") == "required") return login_required(request, app);
+    if (identity)
+        return signed_in(*identity);
+    if (request.param("MICROBLOG_AUTH_MODE") == "required")
+        return login_required(request, app);
     return Response::status_only(200);
 }
 

@@ -27,8 +27,10 @@ Response App::render(const Request& request, int status, Page& page) {
     std::vector<std::string> flash_values = request.cookies(cookies_.name(kFlashCookie));
     std::vector<std::string> flashes = read_flashes(signer_, flash_values);
     Response response = Response::html(status, renderer_.render(page, request.identity(), flashes));
-    if (!flash_values.empty()) response.set_header("Set-Cookie", cookies_.clear(kFlashCookie));
-    for (const std::string& cookie : page.cookies()) response.set_header("Set-Cookie", cookie);
+    if (!flash_values.empty())
+        response.set_header("Set-Cookie", cookies_.clear(kFlashCookie));
+    for (const std::string& cookie : page.cookies())
+        response.set_header("Set-Cookie", cookie);
     return response;
 }
 
@@ -48,9 +50,11 @@ Response App::redirect_with_flash(const std::string& location, const std::string
 
 std::string App::form_csrf_token(const Request& request, Page& page) {
     const Identity& identity = request.identity();
-    if (identity.signed_in()) return identity.csrf_token;
+    if (identity.signed_in())
+        return identity.csrf_token;
     for (const std::string& value : request.cookies(cookies_.name(kPreSessionCookie))) {
-        if (value.size() == kPreSessionLength) return csrf_token_for(signer_, value);
+        if (value.size() == kPreSessionLength)
+            return csrf_token_for(signer_, value);
     }
     std::string value = base64url_encode(random_bytes(32));
     page.add_cookie(cookies_.set(kPreSessionCookie, value));
@@ -63,7 +67,8 @@ bool App::csrf_token_valid(const Request& request, const std::string& submitted)
         return !submitted.empty() && constant_time_equal(identity.csrf_token, submitted);
     }
     for (const std::string& value : request.cookies(cookies_.name(kPreSessionCookie))) {
-        if (csrf_token_matches(signer_, value, submitted)) return true;
+        if (csrf_token_matches(signer_, value, submitted))
+            return true;
     }
     return false;
 }

@@ -21,7 +21,7 @@
 namespace microblog {
 
 class App {
-public:
+  public:
     // `renderer` is loaded once before the workers fork, and shared by them.
     App(Config config, const Renderer& renderer);
 
@@ -45,7 +45,7 @@ public:
     std::string form_csrf_token(const Request& request, Page& page);
     bool csrf_token_valid(const Request& request, const std::string& submitted);
 
-private:
+  private:
     Config config_;
     Signer signer_;
     CookiePolicy cookies_;

@@ -18,26 +18,31 @@ constexpr size_t kMinSecretKeyLength = 32;
 
 std::string trim(const std::string& s) {
     size_t begin = s.find_first_not_of(" \t\r\n");
-    if (begin == std::string::npos) return "";
+    if (begin == std::string::npos)
+        return "";
     size_t end = s.find_last_not_of(" \t\r\n");
     return s.substr(begin, end - begin + 1);
 }
 
 std::map<std::string, std::string> read_pairs(const std::string& path) {
     std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot read configuration file " + path);
+    if (!in)
+        throw std::runtime_error("cannot read configuration file " + path);
     std::map<std::string, std::string> pairs;
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
         line = trim(line);
-        if (line.empty() || line[0] == '#') continue;
+        if (line.empty() || line[0] == '#')
+            continue;
         size_t eq = line.find('=');
         if (eq == std::string::npos) {
-            throw std::runtime_error(path + ":" + std::to_string(number) + ": expected key = value");
+            throw std::runtime_error(path + ":" + std::to_string(number) +
+                                     ": expected key = value");
         }
         std::string key = trim(line.substr(0, eq));
         if (!pairs.emplace(key, trim(line.substr(eq + 1))).second) {
-            throw std::runtime_error(path + ":" + std::to_string(number) + ": " + key + " is set twice");
+            throw std::runtime_error(path + ":" + std::to_string(number) + ": " + key +
+                                     " is set twice");
         }
     }
     return pairs;
@@ -47,14 +52,17 @@ std::map<std::string, std::string> read_pairs(const std::string& path) {
 // that others can read is refused rather than used.
 std::string read_secret_file(const std::string& path) {
     struct stat st {};
-    if (stat(path.c_str(), &st) != 0) throw std::runtime_error("cannot read secret file " + path);
+    if (stat(path.c_str(), &st) != 0)
+        throw std::runtime_error("cannot read secret file " + path);
     if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        throw std::runtime_error("secret file " + path + " must not be accessible to group or others");
+        throw std::runtime_error("secret file " + path +
+                                 " must not be accessible to group or others");
     }
     std::ifstream in(path);
     std::stringstream content;
     content << in.rdbuf();
-    if (!in) throw std::runtime_error("cannot read secret file " + path);
+    if (!in)
+        throw std::runtime_error("cannot read secret file " + path);
     return trim(content.str());
 }
 
@@ -76,8 +84,10 @@ unsigned long parse_number(const std::string& key, const std::string& value, uns
 }
 
 bool parse_bool(const std::string& key, const std::string& value) {
-    if (value == "true") return true;
-    if (value == "false") return false;
+    if (value == "true")
+        return true;
+    if (value == "false")
+        return false;
     throw std::runtime_error("configuration " + key + " must be true or false");
 }
 
@@ -92,25 +102,35 @@ Config load_config(const std::string& path) {
         {"db_user", [&](auto&, auto& v) { config.db_user = v; }},
         {"db_password_file", [&](auto&, auto& v) { config.db_password = read_secret_file(v); }},
         {"db_timeout_seconds",
-         [&](auto& k, auto& v) { config.db_timeout_seconds = unsigned(parse_number(k, v, 1, 300)); }},
+         [&](auto& k, auto& v) {
+             config.db_timeout_seconds = unsigned(parse_number(k, v, 1, 300));
+         }},
         {"secret_key_file", [&](auto&, auto& v) { config.secret_key = read_secret_file(v); }},
         {"templates_dir", [&](auto&, auto& v) { config.templates_dir = v; }},
-        {"password_cost", [&](auto& k, auto& v) { config.password_cost = parse_number(k, v, 1, 11); }},
+        {"password_cost",
+         [&](auto& k, auto& v) { config.password_cost = parse_number(k, v, 1, 11); }},
         {"remember_me_days",
-         [&](auto& k, auto& v) { config.remember_me_days = unsigned(parse_number(k, v, 1, 3650)); }},
+         [&](auto& k, auto& v) {
+             config.remember_me_days = unsigned(parse_number(k, v, 1, 3650));
+         }},
         {"session_hours",
-         [&](auto& k, auto& v) { config.session_hours = unsigned(parse_number(k, v, 1, 24 * 365)); }},
+         [&](auto& k, auto& v) {
+             config.session_hours = unsigned(parse_number(k, v, 1, 24 * 365));
+         }},
         {"https", [&](auto& k, auto& v) { config.https = parse_bool(k, v); }},
     };
     for (const auto& [key, value] : read_pairs(path)) {
         auto setter = setters.find(key);
-        if (setter == setters.end()) throw std::runtime_error("unknown configuration key " + key);
+        if (setter == setters.end())
+            throw std::runtime_error("unknown configuration key " + key);
         setter->second(key, value);
     }
-    for (const auto& [key, value] :
-         {std::pair{"db_socket", &config.db_socket}, {"db_name", &config.db_name},
-          {"db_user", &config.db_user}, {"templates_dir", &config.templates_dir}}) {
-        if (value->empty()) throw std::runtime_error(std::string("configuration needs ") + key);
+    for (const auto& [key, value] : {std::pair{"db_socket", &config.db_socket},
+                                     {"db_name", &config.db_name},
+                                     {"db_user", &config.db_user},
+                                     {"templates_dir", &config.templates_dir}}) {
+        if (value->empty())
+            throw std::runtime_error(std::string("configuration needs ") + key);
     }
     if (config.secret_key.size() < kMinSecretKeyLength) {
         throw std::runtime_error("configuration needs secret_key_file with at least 32 characters");

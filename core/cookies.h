@@ -16,7 +16,7 @@ std::vector<std::string> cookie_values(std::string_view cookie_header, std::stri
 // Secure with the __Host- prefix, which browsers only accept from a secure origin for the
 // whole host, so a sibling subdomain cannot plant one.
 class CookiePolicy {
-public:
+  public:
     explicit CookiePolicy(bool https) : https_(https) {}
 
     std::string name(std::string_view base) const;
@@ -25,7 +25,7 @@ public:
                     std::optional<long> max_age_seconds = std::nullopt) const;
     std::string clear(std::string_view base) const;
 
-private:
+  private:
     bool https_;
 };
 

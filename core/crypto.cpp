@@ -17,7 +17,8 @@ std::string random_bytes(size_t count) {
     while (filled < count) {
         ssize_t n = getrandom(out.data() + filled, count - filled, 0);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             throw std::runtime_error("getrandom failed");
         }
         filled += static_cast<size_t>(n);
@@ -51,7 +52,8 @@ std::string hmac_sha256(std::string_view key, std::string_view purpose, std::str
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
+    if (a.size() != b.size())
+        return false;
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 

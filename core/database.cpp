@@ -3,10 +3,10 @@
 
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cstring>
-#include <strings.h>
 
 namespace microblog {
 namespace {
@@ -14,7 +14,8 @@ namespace {
 // The connection is gone or its statement handles are stale: reconnecting can help.
 bool is_connection_error(unsigned int code) {
     return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == CR_CONNECTION_ERROR ||
-           code == CR_CONN_HOST_ERROR || code == ER_UNKNOWN_STMT_HANDLER || code == 1927 /* killed */;
+           code == CR_CONN_HOST_ERROR || code == ER_UNKNOWN_STMT_HANDLER ||
+           code == 1927 /* killed */;
 }
 
 // Failures where the server never ran the statement, so running it again cannot do it twice.
@@ -25,9 +26,11 @@ bool failed_before_running(unsigned int code) {
 // "Duplicate entry 'x' for key 'users_email_key'" -> "users_email_key".
 std::string duplicate_key_name(const std::string& message) {
     size_t end = message.rfind('\'');
-    if (end == std::string::npos || end == 0) return "";
+    if (end == std::string::npos || end == 0)
+        return "";
     size_t begin = message.rfind('\'', end - 1);
-    if (begin == std::string::npos) return "";
+    if (begin == std::string::npos)
+        return "";
     return message.substr(begin + 1, end - begin - 1);
 }
 
@@ -36,12 +39,12 @@ bool starts_with_select(const std::string& sql) {
 }
 
 class StatementError : public std::runtime_error {
-public:
+  public:
     StatementError(unsigned int code, const std::string& message)
         : std::runtime_error(message), code_(code) {}
     unsigned int code() const { return code_; }
 
-private:
+  private:
     unsigned int code_;
 };
 
@@ -52,7 +55,8 @@ struct ParamBinding {
 
     explicit ParamBinding(const std::vector<Value>& params)
         : binds(params.size()), lengths(params.size()), integers(params.size()) {
-        for (size_t i = 0; i < params.size(); ++i) bind(i, params[i]);
+        for (size_t i = 0; i < params.size(); ++i)
+            bind(i, params[i]);
     }
 
     void bind(size_t i, const Value& value) {
@@ -65,10 +69,12 @@ struct ParamBinding {
             b.buffer_type = MYSQL_TYPE_LONGLONG;
             b.buffer = &integers[i];
         } else {
-            const std::string& s =
-                std::holds_alternative<Bytes>(value) ? std::get<Bytes>(value).data : std::get<std::string>(value);
+            const std::string& s = std::holds_alternative<Bytes>(value)
+                                       ? std::get<Bytes>(value).data
+                                       : std::get<std::string>(value);
             // Bytes go as BLOB so the server never tries to read them as utf8mb4 text.
-            b.buffer_type = std::holds_alternative<Bytes>(value) ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+            b.buffer_type =
+                std::holds_alternative<Bytes>(value) ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
             b.buffer = const_cast<char*>(s.data());
             b.buffer_length = s.size();
             lengths[i] = s.size();
@@ -81,18 +87,23 @@ struct ParamBinding {
 
 Database::Database(const Config& config) : config_(config) {}
 
-Database::~Database() { disconnect(); }
+Database::~Database() {
+    disconnect();
+}
 
 Database::StatementId Database::prepare(std::string sql) {
     statements_.push_back(Statement{sql, starts_with_select(sql)});
-    if (connection_ != nullptr) prepare_handle(statements_.back());
+    if (connection_ != nullptr)
+        prepare_handle(statements_.back());
     return statements_.size() - 1;
 }
 
 void Database::connect() {
-    if (connection_ != nullptr) return;
+    if (connection_ != nullptr)
+        return;
     MYSQL* connection = mysql_init(nullptr);
-    if (connection == nullptr) throw DatabaseUnavailable("mysql_init failed");
+    if (connection == nullptr)
+        throw DatabaseUnavailable("mysql_init failed");
     unsigned int timeout = config_.db_timeout_seconds;
     mysql_options(connection, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     mysql_options(connection, MYSQL_OPT_READ_TIMEOUT, &timeout);
@@ -107,7 +118,8 @@ void Database::connect() {
     }
     connection_ = connection;
     try {
-        for (Statement& statement : statements_) prepare_handle(statement);
+        for (Statement& statement : statements_)
+            prepare_handle(statement);
     } catch (const StatementError& e) {
         disconnect();
         throw DatabaseUnavailable(std::string("cannot prepare statements: ") + e.what());
@@ -116,16 +128,19 @@ void Database::connect() {
 
 void Database::disconnect() {
     for (Statement& statement : statements_) {
-        if (statement.handle != nullptr) mysql_stmt_close(statement.handle);
+        if (statement.handle != nullptr)
+            mysql_stmt_close(statement.handle);
         statement.handle = nullptr;
     }
-    if (connection_ != nullptr) mysql_close(connection_);
+    if (connection_ != nullptr)
+        mysql_close(connection_);
     connection_ = nullptr;
 }
 
 void Database::prepare_handle(Statement& statement) {
     MYSQL_STMT* handle = mysql_stmt_init(connection_);
-    if (handle == nullptr) throw StatementError(mysql_errno(connection_), mysql_error(connection_));
+    if (handle == nullptr)
+        throw StatementError(mysql_errno(connection_), mysql_error(connection_));
     my_bool update_max_length = 1;
     mysql_stmt_attr_set(handle, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
     if (mysql_stmt_prepare(handle, statement.sql.c_str(), statement.sql.size()) != 0) {
@@ -144,8 +159,10 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
         try {
             return run(statement, params);
         } catch (const StatementError& e) {
-            if (e.code() == ER_DUP_ENTRY) throw DuplicateKey(e.what(), duplicate_key_name(e.what()));
-            if (!is_connection_error(e.code())) throw std::runtime_error(e.what());
+            if (e.code() == ER_DUP_ENTRY)
+                throw DuplicateKey(e.what(), duplicate_key_name(e.what()));
+            if (!is_connection_error(e.code()))
+                throw std::runtime_error(e.what());
             disconnect();
             bool may_retry = statement.read_only || failed_before_running(e.code());
             if (attempt > 0 || !may_retry) {
@@ -171,13 +188,15 @@ Result Database::run(Statement& statement, const std::vector<Value>& params) {
     if (!params.empty() && mysql_stmt_bind_param(handle, binding.binds.data()) != 0) {
         fail(handle, statement.sql);
     }
-    if (mysql_stmt_execute(handle) != 0) fail(handle, statement.sql);
+    if (mysql_stmt_execute(handle) != 0)
+        fail(handle, statement.sql);
 
     Result result;
     result.affected_rows = mysql_stmt_affected_rows(handle);
     result.insert_id = mysql_stmt_insert_id(handle);
     MYSQL_RES* metadata = mysql_stmt_result_metadata(handle);
-    if (metadata == nullptr) return result;
+    if (metadata == nullptr)
+        return result;
     if (mysql_stmt_store_result(handle) != 0) {
         mysql_free_result(metadata);
         fail(handle, statement.sql);
@@ -199,12 +218,14 @@ Result Database::run(Statement& statement, const std::vector<Value>& params) {
         binds[c].is_null = &nulls[c];
     }
     mysql_free_result(metadata);
-    if (mysql_stmt_bind_result(handle, binds.data()) != 0) fail(handle, statement.sql);
+    if (mysql_stmt_bind_result(handle, binds.data()) != 0)
+        fail(handle, statement.sql);
     int status;
     while ((status = mysql_stmt_fetch(handle)) == 0 || status == MYSQL_DATA_TRUNCATED) {
         Row row(columns);
         for (unsigned int c = 0; c < columns; ++c) {
-            if (nulls[c]) continue;
+            if (nulls[c])
+                continue;
             if (lengths[c] >= buffers[c].size()) {
                 std::string full(lengths[c], '\0');
                 MYSQL_BIND column = binds[c];
@@ -218,7 +239,8 @@ Result Database::run(Statement& statement, const std::vector<Value>& params) {
         }
         result.rows.push_back(std::move(row));
     }
-    if (status == 1) fail(handle, statement.sql);
+    if (status == 1)
+        fail(handle, statement.sql);
     mysql_stmt_free_result(handle);
     return result;
 }

@@ -17,18 +17,18 @@ namespace microblog {
 
 // The database cannot be reached: the request gets a 503 page, not a stack trace.
 class DatabaseUnavailable : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // An INSERT or UPDATE hit a unique key; `key()` names the index (e.g. users_email_key).
 class DuplicateKey : public std::runtime_error {
-public:
+  public:
     DuplicateKey(const std::string& message, std::string key)
         : std::runtime_error(message), key_(std::move(key)) {}
     const std::string& key() const { return key_; }
 
-private:
+  private:
     std::string key_;
 };
 
@@ -46,7 +46,7 @@ struct Result {
 };
 
 class Database {
-public:
+  public:
     using StatementId = size_t;
 
     explicit Database(const Config& config);
@@ -63,7 +63,7 @@ public:
     // Opens the connection now (workers do this at start); throws DatabaseUnavailable.
     void connect();
 
-private:
+  private:
     struct Statement {
         std::string sql;
         bool read_only;

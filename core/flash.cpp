@@ -7,7 +7,8 @@ std::string flash_cookie(const Signer& signer, const CookiePolicy& cookies,
                          const std::vector<std::string>& messages) {
     std::string joined;
     for (const std::string& message : messages) {
-        if (!joined.empty()) joined += '\n';
+        if (!joined.empty())
+            joined += '\n';
         joined += message;
     }
     return cookies.set(kFlashCookie, signer.sign(kFlashCookie, joined));
@@ -17,13 +18,16 @@ std::vector<std::string> read_flashes(const Signer& signer,
                                       const std::vector<std::string>& cookie_values) {
     for (const std::string& value : cookie_values) {
         std::optional<std::string> joined = signer.verify(kFlashCookie, value);
-        if (!joined) continue;
+        if (!joined)
+            continue;
         std::vector<std::string> messages;
         size_t start = 0;
         while (start <= joined->size()) {
             size_t end = joined->find('\n', start);
-            if (end == std::string::npos) end = joined->size();
-            if (end > start) messages.push_back(joined->substr(start, end - start));
+            if (end == std::string::npos)
+                end = joined->size();
+            if (end > start)
+                messages.push_back(joined->substr(start, end - start));
             start = end + 1;
         }
         return messages;

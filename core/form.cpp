@@ -11,7 +11,8 @@ namespace {
 
 std::string trim_spaces(const std::string& s) {
     size_t begin = s.find_first_not_of(' ');
-    if (begin == std::string::npos) return "";
+    if (begin == std::string::npos)
+        return "";
     return s.substr(begin, s.find_last_not_of(' ') - begin + 1);
 }
 
@@ -43,7 +44,8 @@ const std::string& Form::value(const std::string& name) const {
 }
 
 void Form::require(const std::string& name) {
-    if (trim_spaces(value(name)).empty()) add_error(name, "This field is required.");
+    if (trim_spaces(value(name)).empty())
+        add_error(name, "This field is required.");
 }
 
 void Form::add_error(const std::string& name, const std::string& message) {
@@ -57,24 +59,30 @@ const std::string* Form::error(const std::string& name) const {
 
 bool is_email_address(const std::string& text) {
     size_t at = text.find('@');
-    if (at == std::string::npos || at == 0 || at > 64 || text.find('@', at + 1) != std::string::npos) {
+    if (at == std::string::npos || at == 0 || at > 64 ||
+        text.find('@', at + 1) != std::string::npos) {
         return false;
     }
     std::string local = text.substr(0, at);
-    if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos) return false;
+    if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos)
+        return false;
     for (unsigned char c : local) {
-        if (c <= ' ' || std::string_view("()<>[]:;,\\\"").find(char(c)) != std::string_view::npos) return false;
+        if (c <= ' ' || std::string_view("()<>[]:;,\\\"").find(char(c)) != std::string_view::npos)
+            return false;
     }
     std::string domain = text.substr(at + 1);
     size_t labels = 0;
     size_t start = 0;
     while (start <= domain.size()) {
         size_t end = domain.find('.', start);
-        if (end == std::string::npos) end = domain.size();
+        if (end == std::string::npos)
+            end = domain.size();
         std::string label = domain.substr(start, end - start);
-        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+            return false;
         for (unsigned char c : label) {
-            if (c < 0x80 && !std::isalnum(c) && c != '-') return false;
+            if (c < 0x80 && !std::isalnum(c) && c != '-')
+                return false;
         }
         ++labels;
         start = end + 1;

@@ -21,7 +21,7 @@ struct FieldRule {
 };
 
 class Form {
-public:
+  public:
     Form(const Request& request, std::initializer_list<FieldRule> rules);
 
     // The checked value ("" when absent or not valid text). Act on values only when valid().
@@ -35,7 +35,7 @@ public:
     const std::string* error(const std::string& name) const;
     bool valid() const { return errors_.empty(); }
 
-private:
+  private:
     std::map<std::string, std::string> values_;
     std::map<std::string, std::string> errors_;
 };

@@ -8,12 +8,12 @@
 namespace microblog {
 
 class HttpError : public std::runtime_error {
-public:
+  public:
     HttpError(int status, const std::string& public_message)
         : std::runtime_error(public_message), status_(status) {}
     int status() const { return status_; }
 
-private:
+  private:
     int status_;
 };
 

@@ -6,10 +6,13 @@
 namespace microblog {
 
 bool is_safe_next(std::string_view next) {
-    if (next.size() < 1 || next[0] != '/') return false;
-    if (next.size() > 1 && (next[1] == '/' || next[1] == '\\')) return false;
+    if (next.size() < 1 || next[0] != '/')
+        return false;
+    if (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))
+        return false;
     for (unsigned char c : next) {
-        if (c < 0x20 || c == 0x7F || c == '\\') return false;
+        if (c < 0x20 || c == 0x7F || c == '\\')
+            return false;
     }
     // A leading '/' already rules out "scheme:" at the start; a ':' later in the path is an
     // ordinary character ("/user/a:b"), which browsers resolve on this site.

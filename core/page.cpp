@@ -15,13 +15,16 @@ constexpr ctemplate::Strip kStrip = ctemplate::STRIP_BLANK_LINES;
 }  // namespace
 
 Page::Page(std::string title, const std::string& content_template)
-    : title_(std::move(title)), layout_("layout"), content_(layout_.AddIncludeDictionary("CONTENT")) {
+    : title_(std::move(title)),
+      layout_("layout"),
+      content_(layout_.AddIncludeDictionary("CONTENT")) {
     content_->SetFilename(content_template);
 }
 
 namespace {
 std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return char(std::toupper(c)); });
     return s;
 }
 }  // namespace
@@ -33,14 +36,18 @@ void show_form_state(ctemplate::TemplateDictionary& dict, const Form* form,
     bool error_seen = false;
     for (const std::string& name : fields) {
         const std::string* message = form ? form->error(name) : nullptr;
-        if (message == nullptr) continue;
+        if (message == nullptr)
+            continue;
         dict.AddSectionDictionary(upper(name) + "_ERROR")->SetValue("MESSAGE", *message);
-        if (!error_seen) focus = name;
+        if (!error_seen)
+            focus = name;
         error_seen = true;
     }
     dict.ShowSection(upper(focus) + "_AUTOFOCUS");
-    if (form == nullptr) return;
-    for (const std::string& name : echoed) dict.SetValue(upper(name) + "_VALUE", form->value(name));
+    if (form == nullptr)
+        return;
+    for (const std::string& name : echoed)
+        dict.SetValue(upper(name) + "_VALUE", form->value(name));
 }
 
 Renderer::Renderer(const std::string& dir, const std::vector<std::string>& content_templates) {

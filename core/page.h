@@ -14,7 +14,7 @@
 namespace microblog {
 
 class Page {
-public:
+  public:
     Page(std::string title, const std::string& content_template);
 
     // Values for the content template. Include dictionaries do not see the layout's values.
@@ -26,7 +26,7 @@ public:
     void add_cookie(std::string set_cookie) { cookies_.push_back(std::move(set_cookie)); }
     const std::vector<std::string>& cookies() const { return cookies_; }
 
-private:
+  private:
     std::string title_;
     ctemplate::TemplateDictionary layout_;
     ctemplate::TemplateDictionary* content_;
@@ -44,7 +44,7 @@ void show_form_state(ctemplate::TemplateDictionary& dict, const Form* form,
                      std::initializer_list<std::string> fields);
 
 class Renderer {
-public:
+  public:
     // Loads the layout, the error page and `content_templates` from `dir`; throws
     // std::runtime_error naming the template that is missing or does not parse.
     Renderer(const std::string& dir, const std::vector<std::string>& content_templates);

@@ -16,13 +16,15 @@ namespace {
 // and the 0x01 prefix is a byte no typed password can contain (forms refuse control characters),
 // so a pre-hashed phrase never equals some other typed password.
 std::string passphrase(std::string_view password) {
-    if (password.size() < CRYPT_MAX_PASSPHRASE_SIZE) return std::string(password);
+    if (password.size() < CRYPT_MAX_PASSPHRASE_SIZE)
+        return std::string(password);
     return "\x01" + base64url_encode(sha256(password));
 }
 
 std::string generate_setting(const char* prefix, unsigned long cost) {
     char* setting = crypt_gensalt_ra(prefix, cost, nullptr, 0);
-    if (setting == nullptr) throw std::runtime_error("crypt_gensalt_ra failed");
+    if (setting == nullptr)
+        throw std::runtime_error("crypt_gensalt_ra failed");
     std::string result(setting);
     std::free(setting);
     return result;
@@ -31,11 +33,14 @@ std::string generate_setting(const char* prefix, unsigned long cost) {
 }  // namespace
 
 std::string hash_setting_prefix(const std::string& hash) {
-    if (hash.empty() || hash[0] != '$') return "";
+    if (hash.empty() || hash[0] != '$')
+        return "";
     size_t second = hash.find('$', 1);
-    if (second == std::string::npos) return "";
+    if (second == std::string::npos)
+        return "";
     size_t third = hash.find('$', second + 1);
-    if (third == std::string::npos) return "";
+    if (third == std::string::npos)
+        return "";
     return hash.substr(0, third + 1);
 }
 
@@ -51,20 +56,25 @@ std::string PasswordHasher::hash(std::string_view password) const {
     }
     std::string phrase = passphrase(password);
     std::string setting = generate_setting(gensalt_prefix_.c_str(), cost_);
-    const char* result = crypt_rn(phrase.c_str(), setting.c_str(), scratch_.get(), sizeof(crypt_data));
+    const char* result =
+        crypt_rn(phrase.c_str(), setting.c_str(), scratch_.get(), sizeof(crypt_data));
     // crypt_rn reports failure with NULL; a result starting with '*' is a failure token that
     // must never be stored, since it would "verify" nothing predictably.
-    if (result == nullptr || result[0] == '*') throw std::runtime_error("crypt_rn failed");
+    if (result == nullptr || result[0] == '*')
+        throw std::runtime_error("crypt_rn failed");
     return result;
 }
 
 bool PasswordHasher::verify(std::string_view password, const std::string& stored_hash) const {
-    if (password.find('\0') != std::string_view::npos) return false;
-    if (stored_hash.empty() || stored_hash[0] == '*' || stored_hash[0] == '!') return false;
+    if (password.find('\0') != std::string_view::npos)
+        return false;
+    if (stored_hash.empty() || stored_hash[0] == '*' || stored_hash[0] == '!')
+        return false;
     std::string phrase = passphrase(password);
     const char* result =
         crypt_rn(phrase.c_str(), stored_hash.c_str(), scratch_.get(), sizeof(crypt_data));
-    if (result == nullptr || result[0] == '*') return false;
+    if (result == nullptr || result[0] == '*')
+        return false;
     return constant_time_equal(result, stored_hash);
 }
 
@@ -73,7 +83,8 @@ void PasswordHasher::verify_dummy(std::string_view password) const {
 }
 
 bool PasswordHasher::needs_rehash(const std::string& stored_hash) const {
-    if (crypt_checksalt(stored_hash.c_str()) != CRYPT_SALT_OK) return true;
+    if (crypt_checksalt(stored_hash.c_str()) != CRYPT_SALT_OK)
+        return true;
     return hash_setting_prefix(stored_hash) != setting_prefix_;
 }
 

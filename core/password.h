@@ -11,7 +11,7 @@
 namespace microblog {
 
 class PasswordHasher {
-public:
+  public:
     // Makes one hash at construction (a few milliseconds) to serve as the dummy for unknown users.
     explicit PasswordHasher(unsigned long yescrypt_cost);
 
@@ -26,7 +26,7 @@ public:
     // True when the hash is of another method or cost than new hashes get.
     bool needs_rehash(const std::string& stored_hash) const;
 
-private:
+  private:
     std::string setting_prefix_;  // e.g. "$y$j9T$": method and cost of new hashes
     std::string gensalt_prefix_;
     unsigned long cost_;

@@ -10,7 +10,8 @@ PostStore::PostStore(Database& db)
 
 std::vector<Post> PostStore::newest(long long limit) {
     std::vector<Post> posts;
-    for (const Row& row : db_.execute(newest_, {limit}).rows) posts.push_back(Post{*row[0], *row[1]});
+    for (const Row& row : db_.execute(newest_, {limit}).rows)
+        posts.push_back(Post{*row[0], *row[1]});
     return posts;
 }
 

@@ -14,11 +14,11 @@ struct Post {
 };
 
 class PostStore {
-public:
+  public:
     explicit PostStore(Database& db);
     std::vector<Post> newest(long long limit);
 
-private:
+  private:
     Database& db_;
     Database::StatementId newest_;
 };

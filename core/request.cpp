@@ -17,7 +17,7 @@ namespace {
 // cgicc's default input reads std::cin and the process environment, which under FastCGI
 // belong to no request; this one serves the request's own parameters and buffered body.
 class BufferedCgiInput : public cgicc::CgiInput {
-public:
+  public:
     BufferedCgiInput(const Request::Params& params, const std::string& body)
         : params_(params), body_(body) {}
 
@@ -33,7 +33,7 @@ public:
         return it == params_.end() ? "" : it->second;
     }
 
-private:
+  private:
     const Request::Params& params_;
     const std::string& body_;
     size_t offset_ = 0;
@@ -52,7 +52,8 @@ Identity identity_from(const Request::Params& params) {
     };
     Identity identity;
     identity.user_id = get("MICROBLOG_USER_ID");
-    if (!identity.signed_in()) return identity;
+    if (!identity.signed_in())
+        return identity;
     identity.username = hex_decode(get("MICROBLOG_USER_NAME")).value_or("");
     identity.session_key = get("MICROBLOG_SESSION");
     identity.csrf_token = get("MICROBLOG_CSRF");
@@ -71,7 +72,8 @@ Request::Request(Params params, std::string body)
         cgicc::Cgicc cgi(&input);
         for (const cgicc::FormEntry& entry : cgi.getElements()) {
             auto [it, inserted] = fields_.emplace(lower_ascii(entry.getName()), entry.getValue());
-            if (!inserted) throw HttpError(400, "A form field was sent more than once.");
+            if (!inserted)
+                throw HttpError(400, "A form field was sent more than once.");
         }
     } catch (const HttpError&) {
         throw;
@@ -94,14 +96,18 @@ std::string Request::field(const std::string& name) const {
     return it == fields_.end() ? "" : it->second;
 }
 
-bool Request::has_field(const std::string& name) const { return fields_.count(name) != 0; }
+bool Request::has_field(const std::string& name) const {
+    return fields_.count(name) != 0;
+}
 
 size_t checked_body_length(const std::string& method, const std::string& content_type,
                            const std::string& content_length, size_t max_bytes) {
-    if (method != "POST") return 0;
+    if (method != "POST")
+        return 0;
     std::string type = lower_ascii(content_type.substr(0, content_type.find(';')));
     type.erase(type.find_last_not_of(" \t") + 1);
-    if (content_length.empty() || content_length == "0") return 0;
+    if (content_length.empty() || content_length == "0")
+        return 0;
     if (type != "application/x-www-form-urlencoded") {
         throw HttpError(415, "This page accepts only forms sent by a browser.");
     }
@@ -110,7 +116,8 @@ size_t checked_body_length(const std::string& method, const std::string& content
         throw HttpError(400, "The request's length is not valid.");
     }
     size_t length = std::stoul(content_length);
-    if (length > max_bytes) throw HttpError(413, "The form is too large.");
+    if (length > max_bytes)
+        throw HttpError(413, "The form is too large.");
     return length;
 }
 

@@ -20,7 +20,7 @@ struct Identity {
 };
 
 class Request {
-public:
+  public:
     using Params = std::map<std::string, std::string>;
 
     // Parses the query string and, for POST, the url-encoded `body` with cgicc. Field names
@@ -37,7 +37,7 @@ public:
     bool has_field(const std::string& name) const;
     const Identity& identity() const { return identity_; }
 
-private:
+  private:
     Params params_;
     std::string method_;
     std::map<std::string, std::string> fields_;

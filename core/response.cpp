@@ -14,21 +14,36 @@ bool has_header_breaking_character(const std::string& s) {
 
 const char* reason_phrase(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 302: return "Found";
-        case 303: return "See Other";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 411: return "Length Required";
-        case 413: return "Content Too Large";
-        case 415: return "Unsupported Media Type";
-        case 429: return "Too Many Requests";
-        case 500: return "Internal Server Error";
-        case 503: return "Service Unavailable";
-        default: return "Unknown";
+        case 200:
+            return "OK";
+        case 302:
+            return "Found";
+        case 303:
+            return "See Other";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 411:
+            return "Length Required";
+        case 413:
+            return "Content Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        case 429:
+            return "Too Many Requests";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return "Unknown";
     }
 }
 
@@ -56,7 +71,8 @@ void Response::set_header(const std::string& name, const std::string& value) {
 
 std::string Response::header(const std::string& name) const {
     for (const auto& [n, v] : headers_) {
-        if (n == name) return v;
+        if (n == name)
+            return v;
     }
     return "";
 }
@@ -64,14 +80,16 @@ std::string Response::header(const std::string& name) const {
 std::vector<std::string> Response::headers(const std::string& name) const {
     std::vector<std::string> values;
     for (const auto& [n, v] : headers_) {
-        if (n == name) values.push_back(v);
+        if (n == name)
+            values.push_back(v);
     }
     return values;
 }
 
 std::string Response::serialize() const {
     std::string out = "Status: " + std::to_string(status_) + " " + reason_phrase(status_) + "\r\n";
-    for (const auto& [name, value] : headers_) out += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : headers_)
+        out += name + ": " + value + "\r\n";
     out += "\r\n";
     out += body_;
     return out;

@@ -8,7 +8,7 @@
 namespace microblog {
 
 class Response {
-public:
+  public:
     static Response html(int status, std::string body);
     // A status and headers without a body (the session program's answers to nginx).
     static Response status_only(int status) { return Response(status, ""); }
@@ -27,7 +27,7 @@ public:
     // "Status:", headers and body, as a FastCGI responder sends them.
     std::string serialize() const;
 
-private:
+  private:
     Response(int status, std::string body) : status_(status), body_(std::move(body)) {}
 
     int status_;

@@ -36,7 +36,8 @@ Options parse_options(int argc, char** argv) {
     Options options;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (i + 1 >= argc) throw std::runtime_error("missing value after " + arg);
+        if (i + 1 >= argc)
+            throw std::runtime_error("missing value after " + arg);
         std::string value = argv[++i];
         if (arg == "--config") {
             options.config_path = value;
@@ -60,7 +61,8 @@ Options parse_options(int argc, char** argv) {
 sockaddr_un socket_address(const std::string& path) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof address.sun_path) throw std::runtime_error("socket path too long: " + path);
+    if (path.size() >= sizeof address.sun_path)
+        throw std::runtime_error("socket path too long: " + path);
     std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
     return address;
 }
@@ -70,7 +72,8 @@ sockaddr_un socket_address(const std::string& path) {
 int open_listening_socket(const std::string& path) {
     sockaddr_un address = socket_address(path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
+    if (fd < 0)
+        throw std::runtime_error("socket() failed");
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
         close(fd);
         throw std::runtime_error("another process is already serving " + path);
@@ -94,7 +97,8 @@ bool allowed_method(const Route& route, const std::string& method) {
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
     std::string out;
-    for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
+    for (const std::string& item : items)
+        out += (out.empty() ? "" : separator) + item;
     return out;
 }
 
@@ -102,7 +106,8 @@ Request::Params read_params(const FCGX_Request& fcgi) {
     Request::Params params;
     for (char** env = fcgi.envp; env != nullptr && *env != nullptr; ++env) {
         const char* eq = std::strchr(*env, '=');
-        if (eq == nullptr) continue;
+        if (eq == nullptr)
+            continue;
         // The first of duplicated names wins, as FCGX_GetParam would have it.
         params.emplace(std::string(*env, static_cast<size_t>(eq - *env)), std::string(eq + 1));
     }
@@ -121,7 +126,8 @@ std::string read_body(FCGX_Request& fcgi, const Request::Params& params) {
     size_t got = 0;
     while (got < length) {
         int n = FCGX_GetStr(body.data() + got, static_cast<int>(length - got), fcgi.in);
-        if (n <= 0) throw HttpError(400, "The request ended before its body did.");
+        if (n <= 0)
+            throw HttpError(400, "The request ended before its body did.");
         got += static_cast<size_t>(n);
     }
     return body;
@@ -129,8 +135,9 @@ std::string read_body(FCGX_Request& fcgi, const Request::Params& params) {
 
 Response plain_error(int status) {
     // Only when the error page itself cannot be rendered: no template, no details.
-    Response response = Response::html(status, std::string("<!DOCTYPE html><title>Error</title><p>") +
-                                                   reason_phrase(status) + "</p>\n");
+    Response response =
+        Response::html(status, std::string("<!DOCTYPE html><title>Error</title><p>") +
+                                   reason_phrase(status) + "</p>\n");
     return response;
 }
 
@@ -191,10 +198,14 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
 }
 
 class Supervisor {
-public:
+  public:
     Supervisor(int listen_fd, const Route& route, const Config& config, const Renderer& renderer,
                int workers)
-        : listen_fd_(listen_fd), route_(route), config_(config), renderer_(renderer), workers_(workers) {}
+        : listen_fd_(listen_fd),
+          route_(route),
+          config_(config),
+          renderer_(renderer),
+          workers_(workers) {}
 
     // Runs until SIGTERM or SIGINT, keeping `workers` processes alive.
     void run() {
@@ -204,16 +215,19 @@ public:
         sigaddset(&signals, SIGINT);
         sigaddset(&signals, SIGCHLD);
         sigprocmask(SIG_BLOCK, &signals, nullptr);
-        for (int i = 0; i < workers_; ++i) spawn();
+        for (int i = 0; i < workers_; ++i)
+            spawn();
         for (;;) {
             int sig = sigwaitinfo(&signals, nullptr);
-            if (sig == SIGTERM || sig == SIGINT) break;
-            if (sig == SIGCHLD) reap_and_respawn();
+            if (sig == SIGTERM || sig == SIGINT)
+                break;
+            if (sig == SIGCHLD)
+                reap_and_respawn();
         }
         stop_all();
     }
 
-private:
+  private:
     using Clock = std::chrono::steady_clock;
 
     void spawn() {
@@ -222,7 +236,8 @@ private:
             log_line("fork failed");
             return;
         }
-        if (pid == 0) run_worker(listen_fd_, route_, config_, renderer_);
+        if (pid == 0)
+            run_worker(listen_fd_, route_, config_, renderer_);
         started_[pid] = Clock::now();
     }
 
@@ -232,15 +247,18 @@ private:
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
             auto lived = Clock::now() - started_[pid];
             started_.erase(pid);
-            log_line("worker " + std::to_string(pid) + " exited (" + describe(status) + "); restarting");
+            log_line("worker " + std::to_string(pid) + " exited (" + describe(status) +
+                     "); restarting");
             // A worker that dies at once would otherwise be restarted in a tight loop.
-            if (lived < std::chrono::seconds(1)) std::this_thread::sleep_for(std::chrono::seconds(1));
+            if (lived < std::chrono::seconds(1))
+                std::this_thread::sleep_for(std::chrono::seconds(1));
             spawn();
         }
     }
 
     void stop_all() {
-        for (const auto& [pid, started] : started_) kill(pid, SIGTERM);
+        for (const auto& [pid, started] : started_)
+            kill(pid, SIGTERM);
         auto deadline = Clock::now() + std::chrono::seconds(5);
         while (!started_.empty() && Clock::now() < deadline) {
             pid_t pid = waitpid(-1, nullptr, WNOHANG);
@@ -257,7 +275,8 @@ private:
     }
 
     static std::string describe(int status) {
-        if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
+        if (WIFSIGNALED(status))
+            return "signal " + std::to_string(WTERMSIG(status));
         return "status " + std::to_string(WEXITSTATUS(status));
     }
 
@@ -274,7 +293,8 @@ private:
 Response handle_request(const Route& route, App& app, const Request& request) {
     try {
         if (!allowed_method(route, request.method())) {
-            Response response = app.error_page(request, 405, "This page does not accept that method.");
+            Response response =
+                app.error_page(request, 405, "This page does not accept that method.");
             response.set_header("Allow", join(route.methods, ", "));
             return response;
         }
@@ -283,7 +303,8 @@ Response handle_request(const Route& route, App& app, const Request& request) {
         return app.error_page(request, e.status(), e.what());
     } catch (const DatabaseUnavailable& e) {
         log_line(e.what());
-        return app.error_page(request, 503, "The site is having trouble right now. Please try again shortly.");
+        return app.error_page(request, 503,
+                              "The site is having trouble right now. Please try again shortly.");
     } catch (const std::exception& e) {
         log_line(std::string("error: ") + e.what());
         return app.error_page(request, 500, "Something went wrong on our side. Please try again.");
@@ -299,7 +320,8 @@ int serve(int argc, char** argv, const Route& route) {
         // one stops the program at start instead of failing every worker's first request.
         Renderer renderer(config.templates_dir, route.templates);
         int listen_fd = open_listening_socket(options.socket_path);
-        log_line("serving " + options.socket_path + " with " + std::to_string(options.workers) + " workers");
+        log_line("serving " + options.socket_path + " with " + std::to_string(options.workers) +
+                 " workers");
         Supervisor(listen_fd, route, config, renderer, options.workers).run();
         close(listen_fd);
         unlink(options.socket_path.c_str());

@@ -34,17 +34,20 @@ std::string SessionStore::start(long long user_id, bool remember_me) {
     db_.execute(delete_expired_, {user_id});
     db_.execute(insert_, {Bytes{sha256(token)}, user_id, hours, remember_me ? 1LL : 0LL});
     std::optional<long> max_age;
-    if (remember_me) max_age = hours * 3600;
+    if (remember_me)
+        max_age = hours * 3600;
     return cookies_.set(kSessionCookie, signer_.sign(kSessionCookie, token), max_age);
 }
 
 std::optional<Identity> SessionStore::resume(const std::vector<std::string>& cookie_values) {
     for (const std::string& value : cookie_values) {
         std::optional<std::string> token = signer_.verify(kSessionCookie, value);
-        if (!token || token->size() != kTokenBytes) continue;
+        if (!token || token->size() != kTokenBytes)
+            continue;
         std::string key = sha256(*token);
         Result result = db_.execute(find_, {Bytes{key}});
-        if (result.rows.empty()) continue;
+        if (result.rows.empty())
+            continue;
         Identity identity;
         identity.user_id = *result.rows[0][0];
         identity.username = *result.rows[0][1];
@@ -57,7 +60,8 @@ std::optional<Identity> SessionStore::resume(const std::vector<std::string>& coo
 
 void SessionStore::end(const std::string& session_key) {
     std::optional<std::string> key = hex_decode(session_key);
-    if (!key || key->size() != kTokenBytes) return;
+    if (!key || key->size() != kTokenBytes)
+        return;
     db_.execute(delete_, {Bytes{*key}});
 }
 

@@ -17,7 +17,7 @@ namespace microblog {
 inline constexpr std::string_view kSessionCookie = "session";
 
 class SessionStore {
-public:
+  public:
     SessionStore(Database& db, const Signer& signer, const CookiePolicy& cookies,
                  const Config& config);
 
@@ -31,7 +31,7 @@ public:
     void end(const std::string& session_key);
     std::string clear_cookie() const { return cookies_.clear(kSessionCookie); }
 
-private:
+  private:
     Database& db_;
     const Signer& signer_;
     const CookiePolicy& cookies_;

@@ -19,12 +19,16 @@ std::string Signer::sign(std::string_view purpose, std::string_view data) const 
 }
 
 std::optional<std::string> Signer::verify(std::string_view purpose, std::string_view value) const {
-    if (value.size() > kMaxSignedValueLength) return std::nullopt;
+    if (value.size() > kMaxSignedValueLength)
+        return std::nullopt;
     size_t dot = value.find('.');
-    if (dot == std::string_view::npos) return std::nullopt;
+    if (dot == std::string_view::npos)
+        return std::nullopt;
     std::optional<std::string> data = base64url_decode(value.substr(0, dot));
-    if (!data) return std::nullopt;
-    if (!constant_time_equal(mac(purpose, *data), value.substr(dot + 1))) return std::nullopt;
+    if (!data)
+        return std::nullopt;
+    if (!constant_time_equal(mac(purpose, *data), value.substr(dot + 1)))
+        return std::nullopt;
     return data;
 }
 

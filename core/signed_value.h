@@ -8,7 +8,7 @@
 namespace microblog {
 
 class Signer {
-public:
+  public:
     explicit Signer(std::string key) : key_(std::move(key)) {}
 
     // `purpose` names what the value is for (the cookie's name, say): a value signed for one
@@ -20,7 +20,7 @@ public:
     // A MAC of `data` for `purpose`, base64url-encoded (used for CSRF tokens).
     std::string mac(std::string_view purpose, std::string_view data) const;
 
-private:
+  private:
     std::string key_;
 };
 

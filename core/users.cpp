@@ -15,7 +15,8 @@ UserStore::UserStore(Database& db)
 
 std::optional<User> UserStore::find_by_username(const std::string& username) {
     Result result = db_.execute(find_by_username_, {username});
-    if (result.rows.empty()) return std::nullopt;
+    if (result.rows.empty())
+        return std::nullopt;
     const Row& row = result.rows.front();
     return User{std::stoll(*row[0]), *row[1], *row[2]};
 }

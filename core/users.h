@@ -15,7 +15,7 @@ struct User {
 };
 
 class UserStore {
-public:
+  public:
     explicit UserStore(Database& db);
 
     std::optional<User> find_by_username(const std::string& username);
@@ -26,7 +26,7 @@ public:
                      const std::string& password_hash);
     void update_password_hash(long long user_id, const std::string& password_hash);
 
-private:
+  private:
     Database& db_;
     Database::StatementId find_by_username_;
     Database::StatementId username_taken_;

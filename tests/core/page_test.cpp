@@ -20,7 +20,9 @@ const std::string kTemplatesDir = MICROBLOG_TEMPLATES_DIR;
 // ctemplate's cache is process-global and the Renderer freezes it: one Renderer per program.
 int count(const std::string& haystack, const std::string& needle) {
     int n = 0;
-    for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+    for (size_t at = haystack.find(needle); at != std::string::npos;
+         at = haystack.find(needle, at + 1))
+        ++n;
     return n;
 }
 
@@ -200,7 +202,8 @@ TEST_F(PageTest, ShowFormStateEchoesValuesAndErrorsEscaped) {
     // The first field with an error takes the focus, and only it.
     EXPECT_TRUE(contains(html, "id=\"username\" name=\"username\"")) << html;
     EXPECT_EQ(count(html, " autofocus"), 1) << html;
-    EXPECT_TRUE(contains(html, "maxlength=\"64\" autocomplete=\"username\" required autofocus")) << html;
+    EXPECT_TRUE(contains(html, "maxlength=\"64\" autocomplete=\"username\" required autofocus"))
+        << html;
 }
 
 TEST_F(PageTest, FocusGoesToTheFirstFieldWithAnErrorElseTheFirstField) {
@@ -212,14 +215,18 @@ TEST_F(PageTest, FocusGoesToTheFirstFieldWithAnErrorElseTheFirstField) {
     Form form(request, {{"username", 64}, {"password2", 128, FieldRule::Unit::kBytes, false}});
     form.require("password2");
     Page with_error("Register", "register.tpl");
-    show_form_state(with_error.content(), &form, {"username"}, {"username", "email", "password", "password2"});
+    show_form_state(with_error.content(), &form, {"username"},
+                    {"username", "email", "password", "password2"});
     std::string html = renderer().render(with_error, visitor(), {});
     EXPECT_EQ(count(html, " autofocus"), 1) << html;
-    EXPECT_TRUE(contains(html, "autocomplete=\"new-password\" required autofocus aria-invalid=\"true\" "
-                               "aria-describedby=\"password2-error\"")) << html;
+    EXPECT_TRUE(contains(html,
+                         "autocomplete=\"new-password\" required autofocus aria-invalid=\"true\" "
+                         "aria-describedby=\"password2-error\""))
+        << html;
 
     Page fresh("Register", "register.tpl");
-    show_form_state(fresh.content(), nullptr, {"username"}, {"username", "email", "password", "password2"});
+    show_form_state(fresh.content(), nullptr, {"username"},
+                    {"username", "email", "password", "password2"});
     html = renderer().render(fresh, visitor(), {});
     EXPECT_EQ(count(html, " autofocus"), 1) << html;
     EXPECT_TRUE(contains(html, "autocomplete=\"username\" required autofocus>")) << html;
