@@ -23,6 +23,9 @@ class PasswordHasher {
     // Burns the same time as verify() for a user that does not exist, so response times do not
     // tell which usernames are registered.
     void verify_dummy(std::string_view password) const;
+    // The hash verify_dummy() checks against: a real hash of the current method and cost, so an
+    // unknown user costs exactly what a known one does.
+    const std::string& dummy_hash() const { return dummy_hash_; }
     // True when the hash is of another method or cost than new hashes get.
     bool needs_rehash(const std::string& stored_hash) const;
 

@@ -182,6 +182,17 @@ TEST(PasswordHasher, InvalidHashesNeedRehash) {
     EXPECT_TRUE(hasher().needs_rehash("abcdefghijklm"));  // DES
 }
 
+TEST(PasswordHasher, TheDummyForUnknownUsersCostsWhatARealHashCosts) {
+    // Same method and cost as new hashes, so verify_dummy() does the same work as verify().
+    const std::string& dummy = hasher().dummy_hash();
+    EXPECT_EQ(dummy.rfind("$y$", 0), 0u) << dummy;
+    EXPECT_FALSE(hasher().needs_rehash(dummy)) << dummy;
+    EXPECT_EQ(hash_setting_prefix(dummy), hash_setting_prefix(hasher().hash("x")));
+    // And no password a visitor might try opens it.
+    EXPECT_FALSE(hasher().verify("", dummy));
+    EXPECT_FALSE(hasher().verify("password", dummy));
+}
+
 TEST(HashSettingPrefix, IsTheMethodAndParameters) {
     EXPECT_EQ(hash_setting_prefix("$y$j9T$salt$hash"), "$y$j9T$");
     EXPECT_EQ(hash_setting_prefix("$6$rounds=5000$salt$h"), "$6$rounds=5000$");

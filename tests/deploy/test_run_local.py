@@ -57,6 +57,19 @@ class RunLocalTest(unittest.TestCase):
         self.assertIn("already running", twin.stderr)
         self.assertEqual(Visitor(stack.url).get("/login").status_code, 200)
 
+    def test_the_demo_users_and_posts_are_seeded_with_unusable_passwords(self):
+        posts = stack.sql("SELECT u.username, p.body FROM posts p JOIN users u ON u.id = p.user_id "
+                          "WHERE u.username IN ('john', 'susan') ORDER BY p.timestamp, p.id")
+        self.assertEqual(posts, [["john", "Beautiful day in Portland!"],
+                                 ["susan", "The Avengers movie was so cool!"]])
+        hashes = dict(stack.sql("SELECT username, password_hash FROM users WHERE username IN ('john', 'susan')"))
+        self.assertEqual(sorted(hashes), ["john", "susan"])
+        self.assertTrue(all(h.startswith("$y$") for h in hashes.values()), hashes)
+        self.assertNotEqual(hashes["john"], hashes["susan"])
+        # Their passwords are random and forgotten: the obvious guesses do not open them.
+        for guess in ("john", "susan", "password", "cat", "dog"):
+            self.assertEqual(Visitor(stack.url).login("susan", guess).headers.get("Location"), "/login")
+
     def test_the_secret_key_is_private(self):
         mode = os.stat(os.path.join(stack.var_dir, "secrets", "secret_key")).st_mode & 0o777
         self.assertEqual(mode, 0o600)

@@ -5,9 +5,6 @@ import warnings
 
 import requests
 
-# Tests open many short-lived sessions; their pooled sockets closing late is not a finding.
-warnings.filterwarnings("ignore", category=ResourceWarning)
-
 CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
@@ -17,16 +14,21 @@ def unique_name(prefix="user"):
 
 class Visitor:
     def __init__(self, base_url):
+        # Tests open many short-lived sessions; their pooled sockets closing late is not a
+        # finding. Set here, not at import: unittest.main resets the warning filters.
+        warnings.filterwarnings("ignore", category=ResourceWarning)
         self.base_url = base_url
         self.http = requests.Session()
 
     def get(self, path, **kwargs):
         kwargs.setdefault("allow_redirects", False)
-        return self.http.get(self.base_url + path, timeout=30, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return self.http.get(self.base_url + path, **kwargs)
 
     def post(self, path, data=None, **kwargs):
         kwargs.setdefault("allow_redirects", False)
-        return self.http.post(self.base_url + path, data=data, timeout=30, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return self.http.post(self.base_url + path, data=data, **kwargs)
 
     def csrf_token(self, path):
         """The token of the first form on `path` (for /logout, the navigation's Logout form)."""
