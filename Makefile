@@ -5,6 +5,7 @@ SANITIZE_BUILD_DIR ?= build-sanitize
 PORT ?= 8080
 WORKERS ?= 2
 JOBS ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 # CI builds must be warning-free.
 ifeq ($(CI),true)

@@ -7,7 +7,7 @@ import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
-from stack import Stack  # noqa: E402
+from stack import Stack, sql_text  # noqa: E402
 
 stack = Stack("cgi-bin-register")
 
@@ -17,10 +17,6 @@ def setUpModule():
     unittest.addModuleCleanup(stack.stop)
     stack.start()
 
-
-def sql_text(text):
-    """`text` as an SQL expression, independent of the mariadb client's character set."""
-    return "CONVERT(X'%s' USING utf8mb4)" % text.encode().hex()
 
 
 def user_count():

@@ -108,6 +108,11 @@ class Stack:
         return [line.split("\t") for line in result.stdout.splitlines()]
 
 
+def sql_text(text):
+    """`text` as an SQL expression, independent of the mariadb client's character set."""
+    return "CONVERT(X'%s' USING utf8mb4)" % text.encode().hex()
+
+
 def _processes():
     """(pid, ppid, cmdline) of every process, from /proc."""
     found = []
