@@ -52,6 +52,11 @@ Response Response::html(int status, std::string body) {
     response.set_header("Content-Type", "text/html; charset=utf-8");
     // Pages carry per-visitor content and CSRF tokens: never keep them in a shared cache.
     response.set_header("Cache-Control", "no-store");
+    // No page of this site is meant to be framed (clickjacking a sign-in form), sniffed as
+    // another type, or to leak its URL (with ?next=) to other sites.
+    response.set_header("X-Frame-Options", "DENY");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_header("Referrer-Policy", "same-origin");
     return response;
 }
 

@@ -141,6 +141,8 @@ Response plain_error(int status) {
     return response;
 }
 
+// Reads, handles and answers one request. Whatever fails, the client gets a response: the
+// worker never dies over one request.
 void answer(FCGX_Request& fcgi, const Route& route, App& app) {
     Request::Params params = read_params(fcgi);
     Response response = plain_error(500);
@@ -156,6 +158,9 @@ void answer(FCGX_Request& fcgi, const Route& route, App& app) {
             log_line(std::string("cannot render error page: ") + inner.what());
             response = plain_error(e.status());
         }
+    } catch (const std::exception& e) {
+        // handle_request turns every failure into a page; only rendering that page can land here.
+        log_line(std::string("cannot render error page: ") + e.what());
     }
     std::string out = response.serialize();
     FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);

@@ -30,6 +30,13 @@ TEST(Response, HtmlHasContentTypeAndNoStore) {
     EXPECT_EQ(response.header("Cache-Control"), "no-store");
 }
 
+TEST(Response, PagesRefuseFramingSniffingAndCrossSiteReferrers) {
+    Response response = Response::html(200, "<p>hi</p>");
+    EXPECT_EQ(response.header("X-Frame-Options"), "DENY");
+    EXPECT_EQ(response.header("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(response.header("Referrer-Policy"), "same-origin");
+}
+
 TEST(Response, SerializeExactLayout) {
     Response response = Response::html(404, "body\r\n\r\nmore");
     response.set_header("Set-Cookie", "a=1");
@@ -38,6 +45,9 @@ TEST(Response, SerializeExactLayout) {
               "Status: 404 Not Found\r\n"
               "Content-Type: text/html; charset=utf-8\r\n"
               "Cache-Control: no-store\r\n"
+              "X-Frame-Options: DENY\r\n"
+              "X-Content-Type-Options: nosniff\r\n"
+              "Referrer-Policy: same-origin\r\n"
               "Set-Cookie: a=1\r\n"
               "Set-Cookie: b=2\r\n"
               "\r\n"

@@ -25,6 +25,8 @@ class RunLocalTest(unittest.TestCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("<title>Sign In - Microblog</title>", page.text)
         self.assertRegex(page.text, r"Microblog:</span>\s*<a href=\"/index\">Home</a>\s*<a href=\"/login\">Login</a>")
+        self.assertEqual(page.headers.get("X-Frame-Options"), "DENY")
+        self.assertEqual(page.headers.get("X-Content-Type-Options"), "nosniff")
 
     def test_the_ready_line_names_the_url(self):
         self.assertIn("Microblog is running at http://127.0.0.1:%d/" % stack.port, stack.startup_output)
