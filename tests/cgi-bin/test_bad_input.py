@@ -7,7 +7,6 @@ import socket
 import sys
 import threading
 import unittest
-import warnings
 
 import requests
 
@@ -21,7 +20,6 @@ RACERS = 8
 
 
 def setUpModule():
-    warnings.filterwarnings("ignore", category=ResourceWarning)
     unittest.addModuleCleanup(stack.stop)
     stack.start()
 

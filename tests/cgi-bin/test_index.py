@@ -5,7 +5,6 @@ import os
 import re
 import sys
 import unittest
-import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
@@ -15,7 +14,6 @@ stack = Stack("cgi-bin-index")
 
 
 def setUpModule():
-    warnings.filterwarnings("ignore", category=ResourceWarning)
     unittest.addModuleCleanup(stack.stop)
     stack.start()
 

@@ -4,7 +4,6 @@ import os
 import re
 import sys
 import unittest
-import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor  # noqa: E402
@@ -14,7 +13,6 @@ stack = Stack("cgi-bin-logout")
 
 
 def setUpModule():
-    warnings.filterwarnings("ignore", category=ResourceWarning)
     unittest.addModuleCleanup(stack.stop)
     stack.start()
 

@@ -3,7 +3,6 @@
 import os
 import sys
 import unittest
-import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
@@ -13,7 +12,6 @@ stack = Stack("cgi-bin-register")
 
 
 def setUpModule():
-    warnings.filterwarnings("ignore", category=ResourceWarning)
     unittest.addModuleCleanup(stack.stop)
     stack.start()
 

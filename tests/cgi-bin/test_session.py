@@ -6,7 +6,6 @@ import hmac
 import os
 import sys
 import unittest
-import warnings
 
 import requests
 
@@ -18,7 +17,6 @@ stack = Stack("cgi-bin-session")
 
 
 def setUpModule():
-    warnings.filterwarnings("ignore", category=ResourceWarning)
     unittest.addModuleCleanup(stack.stop)
     stack.start()
 

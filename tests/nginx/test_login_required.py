@@ -7,7 +7,6 @@ import os
 import sys
 import unittest
 import urllib.parse
-import warnings
 
 import requests
 
@@ -19,7 +18,6 @@ stack = Stack("nginx-login-required")
 
 
 def setUpModule():
-    warnings.filterwarnings("ignore", category=ResourceWarning)
     unittest.addModuleCleanup(stack.stop)
     stack.start()
 
