@@ -91,8 +91,9 @@ Database::~Database() {
     disconnect();
 }
 
-Database::StatementId Database::prepare(std::string sql) {
-    statements_.push_back(Statement{sql, starts_with_select(sql)});
+Database::StatementId Database::prepare(std::string sql, Repeatable repeatable) {
+    bool can_repeat = repeatable == Repeatable::kYes || starts_with_select(sql);
+    statements_.push_back(Statement{std::move(sql), can_repeat});
     if (connection_ != nullptr)
         prepare_handle(statements_.back());
     return statements_.size() - 1;
@@ -164,7 +165,7 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
             disconnect();
-            bool may_retry = statement.read_only || failed_before_running(e.code());
+            bool may_retry = statement.repeatable || failed_before_running(e.code());
             if (attempt > 0 || !may_retry) {
                 throw DatabaseUnavailable(std::string("MariaDB connection lost: ") + e.what());
             }

@@ -54,11 +54,15 @@ class Database {
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
-    // Registers a statement; prepared now if connected, else at the next connect.
-    StatementId prepare(std::string sql);
+    // Whether running a statement twice has the same effect as running it once.
+    enum class Repeatable { kNo, kYes };
+
+    // Registers a statement; prepared now if connected, else at the next connect. SELECTs are
+    // repeatable; say so for other statements that are (a DELETE, an UPDATE to a fixed value).
+    StatementId prepare(std::string sql, Repeatable repeatable = Repeatable::kNo);
     // Runs a statement, connecting first if needed. A dropped connection is reopened and the
-    // statement retried once when that cannot run it twice (a SELECT, or a failure before the
-    // server got it). Throws DatabaseUnavailable, DuplicateKey, or std::runtime_error.
+    // statement retried once when that cannot change the outcome: it is repeatable, or the
+    // server never got it. Throws DatabaseUnavailable, DuplicateKey, or std::runtime_error.
     Result execute(StatementId id, const std::vector<Value>& params);
     // Opens the connection now (workers do this at start); throws DatabaseUnavailable.
     void connect();
@@ -66,7 +70,7 @@ class Database {
   private:
     struct Statement {
         std::string sql;
-        bool read_only;
+        bool repeatable;
         MYSQL_STMT* handle = nullptr;
     };
 

@@ -21,10 +21,12 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
           "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, remember_me) "
           "VALUES (?, ?, UTC_TIMESTAMP(), DATE_ADD(UTC_TIMESTAMP(), INTERVAL ? HOUR), ?)")),
       delete_expired_(
-          db.prepare("DELETE FROM sessions WHERE user_id = ? AND expires_at <= UTC_TIMESTAMP()")),
+          db.prepare("DELETE FROM sessions WHERE user_id = ? AND expires_at <= UTC_TIMESTAMP()",
+                     Database::Repeatable::kYes)),
       find_(db.prepare("SELECT u.id, u.username FROM sessions s JOIN users u ON u.id = s.user_id "
                        "WHERE s.token_hash = ? AND s.expires_at > UTC_TIMESTAMP()")),
-      delete_(db.prepare("DELETE FROM sessions WHERE token_hash = ?")) {}
+      delete_(db.prepare("DELETE FROM sessions WHERE token_hash = ?", Database::Repeatable::kYes)) {
+}
 
 std::string SessionStore::start(long long user_id, bool remember_me) {
     std::string token = random_bytes(kTokenBytes);

@@ -11,7 +11,8 @@ UserStore::UserStore(Database& db)
       username_taken_(db.prepare("SELECT 1 FROM users WHERE username_key = LOWER(?)")),
       email_taken_(db.prepare("SELECT 1 FROM users WHERE email_key = LOWER(?)")),
       create_(db.prepare("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)")),
-      update_hash_(db.prepare("UPDATE users SET password_hash = ? WHERE id = ?")) {}
+      update_hash_(db.prepare("UPDATE users SET password_hash = ? WHERE id = ?",
+                              Database::Repeatable::kYes)) {}
 
 std::optional<User> UserStore::find_by_username(const std::string& username) {
     Result result = db_.execute(find_by_username_, {username});
