@@ -346,8 +346,10 @@ if [[ ! -d $DATA_DIR/mysql ]]; then
     # Built beside its final place and renamed when complete, so an interrupted first start
     # never leaves a half-made data folder that a later start would take as ready.
     rm -rf -- "$DATA_DIR.new"
+    # --skip-name-resolve: the server listens on a socket only, and a machine whose hostname
+    # does not resolve (no /etc/hosts entry) would otherwise fail here.
     install_args=(--no-defaults --datadir="$DATA_DIR.new" --tmpdir="$DB_TMP_DIR"
-        --auth-root-authentication-method=socket --skip-test-db)
+        --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve)
     if ((EUID == 0)); then
         install_args+=(--user=root)
     else
@@ -364,7 +366,7 @@ rm -f -- "$DB_SOCKET"
 start_background mariadbd "$LOG_DIR/mariadb.log" \
     mariadbd --no-defaults "${as_root[@]}" --datadir="$DATA_DIR" --socket="$DB_SOCKET" \
     --pid-file="$RUN_DIR/mysqld.pid" --log-error="$LOG_DIR/mariadb.log" --skip-networking \
-    --tmpdir="$DB_TMP_DIR" \
+    --tmpdir="$DB_TMP_DIR" --skip-name-resolve \
     --innodb-buffer-pool-size=64M
 MARIADB_PID=$STARTED_PID
 
