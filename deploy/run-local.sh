@@ -346,10 +346,10 @@ if [[ ! -d $DATA_DIR/mysql ]]; then
     # Built beside its final place and renamed when complete, so an interrupted first start
     # never leaves a half-made data folder that a later start would take as ready.
     rm -rf -- "$DATA_DIR.new"
-    # --skip-name-resolve: the server listens on a socket only, and a machine whose hostname
-    # does not resolve (no /etc/hosts entry) would otherwise fail here.
+    # --force skips the check that the machine's hostname resolves, which fails on a system
+    # without an /etc/hosts entry for it; the server listens on a socket only and never needs it.
     install_args=(--no-defaults --datadir="$DATA_DIR.new" --tmpdir="$DB_TMP_DIR"
-        --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve)
+        --auth-root-authentication-method=socket --skip-test-db --force)
     if ((EUID == 0)); then
         install_args+=(--user=root)
     else
