@@ -12,7 +12,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DMICROBLOG_WERROR=ON
 endif
 
-.PHONY: all build deps run test test-unit test-integration test-e2e test-sanitize format clean
+.PHONY: all build deps run test test-unit test-integration test-e2e test-sanitize check-fresh-host format clean
 
 all: build
 
@@ -44,6 +44,10 @@ test-sanitize: deps
 	@cmake -S . -B $(SANITIZE_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DMICROBLOG_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
 	@cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+
+# .ci/run for the committed HEAD inside a freshly debootstrapped Debian 12 (root, a few minutes).
+check-fresh-host:
+	@tests/fresh-host/check.sh
 
 format:
 	@clang-format -i core/*.h core/*.cpp cgi-bin/*.cpp deploy/*.cpp tests/core/*.cpp
