@@ -13,13 +13,10 @@ constexpr const char* kInvalidCredentials = "Invalid username or password";
 Response show_form(const Request& request, App& app, const Form* form, int status = 200,
                    const std::string& form_error = "") {
     Page page("Sign In", "login.tpl");
-    page.content().SetValue("CSRF_TOKEN", app.form_csrf_token(request, page));
     show_form_state(page.content(), form, {"username"}, {"username", "password"});
     if (form && form->checked("remember_me"))
         page.content().ShowSection("REMEMBER_ME_CHECKED");
-    if (!form_error.empty())
-        page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
-    return app.render(request, status, page);
+    return app.render_form(request, status, page, form_error);
 }
 
 // Back to the form, keeping where the visitor was going.

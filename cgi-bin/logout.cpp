@@ -10,8 +10,7 @@ namespace {
 
 Response confirm(const Request& request, App& app) {
     Page page("Sign Out", "logout.tpl");
-    page.content().SetValue("CSRF_TOKEN", request.identity().csrf_token);
-    return app.render(request, 200, page);
+    return app.render_form(request, 200, page, "");
 }
 
 Response sign_out(const Request& request, App& app) {

@@ -11,11 +11,8 @@ const std::initializer_list<std::string> kFields = {"username", "email", "passwo
 Response show_form(const Request& request, App& app, const Form* form, int status = 200,
                    const std::string& form_error = "") {
     Page page("Register", "register.tpl");
-    page.content().SetValue("CSRF_TOKEN", app.form_csrf_token(request, page));
     show_form_state(page.content(), form, {"username", "email"}, kFields);
-    if (!form_error.empty())
-        page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
-    return app.render(request, status, page);
+    return app.render_form(request, status, page, form_error);
 }
 
 void validate(Form& form, App& app) {

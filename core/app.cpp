@@ -34,6 +34,15 @@ Response App::render(const Request& request, int status, Page& page) {
     return response;
 }
 
+Response App::render_form(const Request& request, int status, Page& page,
+                          const std::string& form_error) {
+    page.content().SetValue("CSRF_TOKEN", form_csrf_token(request, page));
+    if (!form_error.empty()) {
+        page.content().SetValueAndShowSection("MESSAGE", form_error, "FORM_ERROR");
+    }
+    return render(request, status, page);
+}
+
 Response App::error_page(const Request& request, int status, const std::string& message) {
     Page page(reason_phrase(status), "error.tpl");
     page.content().SetIntValue("STATUS", status);

@@ -37,6 +37,10 @@ class App {
     // The page in the layout, showing (and so using up) the visitor's flashes.
     Response render(const Request& request, int status, Page& page);
     Response error_page(const Request& request, int status, const std::string& message);
+    // A page holding a POST form: its CSRF_TOKEN, and FORM_ERROR with MESSAGE when
+    // `form_error` is not empty (an error about the whole form, such as an expired token).
+    Response render_form(const Request& request, int status, Page& page,
+                         const std::string& form_error);
     // A redirect that shows `flash` on the next page.
     Response redirect_with_flash(const std::string& location, const std::string& flash);
 

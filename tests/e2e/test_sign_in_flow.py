@@ -25,6 +25,17 @@ REGISTERED = "Congratulations, you are now a registered user!"
 TAKEN_USERNAME = "susan"
 
 
+def submit_register_form_with_two_mistakes(browser, register_url):
+    """A taken username and passwords that differ: each passes the browser's own checks
+    (required, type=email) but not the server's."""
+    browser.open(register_url)
+    browser.fill("username", TAKEN_USERNAME)
+    browser.fill("email", "%s@example.com" % unique_name())
+    browser.fill("password", PASSWORD)
+    browser.fill("password2", "another " + PASSWORD)
+    browser.click_and_wait_for_new_page(browser.driver.find_element(By.CSS_SELECTOR, 'input[type="submit"]'))
+
+
 def setUpModule():
     unittest.addModuleCleanup(stack.stop)
     stack.start()
@@ -276,13 +287,7 @@ class FormAccessibilityTest(BrowserTestCase):
 
     def test_field_errors_are_tied_to_their_fields(self):
         browser = open_browser(self)
-        browser.open(self.url("/register"))
-        # Each mistake passes the browser's own checks (required, type=email) but not the server's.
-        browser.fill("username", TAKEN_USERNAME)
-        browser.fill("email", "%s@example.com" % unique_name())
-        browser.fill("password", PASSWORD)
-        browser.fill("password2", "another " + PASSWORD)
-        browser.click_and_wait_for_new_page(browser.driver.find_element(By.CSS_SELECTOR, 'input[type="submit"]'))
+        submit_register_form_with_two_mistakes(browser, self.url("/register"))
         browser.screenshot("register-errors")
         self.assertEqual(self.field_error(browser, "username"), "Please use a different username.")
         self.assertEqual(self.field_error(browser, "password2"), "Field must be equal to password.")
@@ -371,12 +376,7 @@ class PhoneTest(BrowserTestCase):
 
     def test_the_register_page_with_errors_fits_a_phone(self):
         browser = open_browser(self, phone=True)
-        browser.open(self.url("/register"))
-        browser.fill("username", TAKEN_USERNAME)
-        browser.fill("email", "%s@example.com" % unique_name())
-        browser.fill("password", PASSWORD)
-        browser.fill("password2", "another " + PASSWORD)
-        browser.click_and_wait_for_new_page(browser.driver.find_element(By.CSS_SELECTOR, 'input[type="submit"]'))
+        submit_register_form_with_two_mistakes(browser, self.url("/register"))
         self.assertIn("Please use a different username.", browser.driver.page_source)
         browser.screenshot("register-errors")
         self.assertFitsTheScreen(browser, "the register page with errors")
