@@ -1,5 +1,5 @@
 // / and /index: the signed-in user's home page, greeting them and listing the newest posts.
-// Sign-in is required by nginx (nginx/protected-page.conf) before this program is reached.
+// Only signed-in users reach it: its nginx locations include protected-page.conf.
 #include "core/server.h"
 
 using namespace microblog;
@@ -9,9 +9,6 @@ namespace {
 constexpr long long kPostsShown = 25;
 
 Response home(const Request& request, App& app) {
-    // Reached without an identity only if nginx is misconfigured: send to sign-in, show nothing.
-    if (!request.identity().signed_in())
-        return Response::redirect("/login");
     Page page("Home", "index.tpl");
     page.content().SetValue("USERNAME", request.identity().username);
     for (const Post& post : app.posts().newest(kPostsShown)) {
@@ -25,5 +22,7 @@ Response home(const Request& request, App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv, Route{"index", {"GET", "HEAD"}, {"index.tpl"}, home});
+    return serve(
+        argc, argv,
+        Route{"index", {"GET", "HEAD"}, Audience::kAnyone, Csrf::kNotNeeded, {"index.tpl"}, home});
 }

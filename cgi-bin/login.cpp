@@ -24,14 +24,15 @@ std::string login_url(const std::string& next) {
     return is_safe_next(next) ? "/login?next=" + url_encode_component(next) : "/login";
 }
 
+Form sign_in_form(const Request& request) {
+    return Form(request, {{"username", 64},
+                          {"password", 1024, FieldRule::Unit::kBytes, false},
+                          {"remember_me", 16},
+                          {"csrf_token", 64}});
+}
+
 Response sign_in(const Request& request, App& app) {
-    Form form(request, {{"username", 64},
-                        {"password", 1024, FieldRule::Unit::kBytes, false},
-                        {"remember_me", 16},
-                        {"csrf_token", 64}});
-    if (!app.csrf_token_valid(request, form.value("csrf_token"))) {
-        return show_form(request, app, &form, 400, "This form has expired. Please sign in again.");
-    }
+    Form form = sign_in_form(request);
     form.require("username");
     form.require("password");
     if (!form.valid())
@@ -53,15 +54,25 @@ Response sign_in(const Request& request, App& app) {
 }
 
 Response login(const Request& request, App& app) {
-    if (request.identity().signed_in())
-        return Response::redirect("/index");
     if (request.method() == "POST")
         return sign_in(request, app);
     return show_form(request, app, nullptr);
 }
 
+Response expired_form(const Request& request, App& app) {
+    Form form = sign_in_form(request);
+    return show_form(request, app, &form, 400, "This form has expired. Please sign in again.");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv, Route{"login", {"GET", "HEAD", "POST"}, {"login.tpl"}, login});
+    return serve(argc, argv,
+                 Route{"login",
+                       {"GET", "HEAD", "POST"},
+                       Audience::kVisitors,
+                       Csrf::kRequiredOnPost,
+                       {"login.tpl"},
+                       login,
+                       expired_form});
 }

@@ -32,16 +32,16 @@ void validate(Form& form, App& app) {
     }
 }
 
+Form registration_form(const Request& request) {
+    return Form(request, {{"username", 64},
+                          {"email", 120},
+                          {"password", 1024, FieldRule::Unit::kBytes, false},
+                          {"password2", 1024, FieldRule::Unit::kBytes, false},
+                          {"csrf_token", 64}});
+}
+
 Response create_account(const Request& request, App& app) {
-    Form form(request, {{"username", 64},
-                        {"email", 120},
-                        {"password", 1024, FieldRule::Unit::kBytes, false},
-                        {"password2", 1024, FieldRule::Unit::kBytes, false},
-                        {"csrf_token", 64}});
-    if (!app.csrf_token_valid(request, form.value("csrf_token"))) {
-        return show_form(request, app, &form, 400,
-                         "This form has expired. Please submit it again.");
-    }
+    Form form = registration_form(request);
     validate(form, app);
     if (!form.valid())
         return show_form(request, app, &form);
@@ -61,16 +61,25 @@ Response create_account(const Request& request, App& app) {
 }
 
 Response register_page(const Request& request, App& app) {
-    if (request.identity().signed_in())
-        return Response::redirect("/index");
     if (request.method() == "POST")
         return create_account(request, app);
     return show_form(request, app, nullptr);
+}
+
+Response expired_form(const Request& request, App& app) {
+    Form form = registration_form(request);
+    return show_form(request, app, &form, 400, "This form has expired. Please submit it again.");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"register", {"GET", "HEAD", "POST"}, {"register.tpl"}, register_page});
+                 Route{"register",
+                       {"GET", "HEAD", "POST"},
+                       Audience::kVisitors,
+                       Csrf::kRequiredOnPost,
+                       {"register.tpl"},
+                       register_page,
+                       expired_form});
 }

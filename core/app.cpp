@@ -23,12 +23,21 @@ App::App(Config config, const Renderer& renderer)
       passwords_(config_.password_cost),
       renderer_(renderer) {}
 
+Identity App::identify(const Request& request) {
+    return sessions_.resume(request.cookies(cookies_.name(kSessionCookie))).value_or(Identity{});
+}
+
 Response App::render(const Request& request, int status, Page& page) {
     std::vector<std::string> flash_values = request.cookies(cookies_.name(kFlashCookie));
+    std::vector<std::string> notices = request.cookies(cookies_.name(kNoticeCookie));
     std::vector<std::string> flashes = read_flashes(signer_, flash_values);
+    if (std::optional<std::string> notice = notice_message(notices))
+        flashes.insert(flashes.begin(), *notice);
     Response response = Response::html(status, renderer_.render(page, request.identity(), flashes));
     if (!flash_values.empty())
         response.set_header("Set-Cookie", cookies_.clear(kFlashCookie));
+    if (!notices.empty())
+        response.set_header("Set-Cookie", cookies_.clear(kNoticeCookie));
     for (const std::string& cookie : page.cookies())
         response.set_header("Set-Cookie", cookie);
     return response;

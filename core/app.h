@@ -34,6 +34,10 @@ class App {
     SessionStore& sessions() { return sessions_; }
     const PasswordHasher& passwords() const { return passwords_; }
 
+    // Who sent the request: the user of the live session its cookie names, or a visitor. Asks
+    // the database only when there is a session cookie whose signature verifies.
+    Identity identify(const Request& request);
+
     // The page in the layout, showing (and so using up) the visitor's flashes.
     Response render(const Request& request, int status, Page& page);
     Response error_page(const Request& request, int status, const std::string& message);

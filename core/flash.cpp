@@ -35,4 +35,12 @@ std::vector<std::string> read_flashes(const Signer& signer,
     return {};
 }
 
+std::optional<std::string> notice_message(const std::vector<std::string>& cookie_values) {
+    for (const std::string& code : cookie_values) {
+        if (code == "login_required")
+            return "Please log in to access this page.";
+    }
+    return std::nullopt;
+}
+
 }  // namespace microblog

@@ -45,25 +45,9 @@ std::string lower_ascii(std::string s) {
     return s;
 }
 
-Identity identity_from(const Request::Params& params) {
-    auto get = [&](const char* name) {
-        auto it = params.find(name);
-        return it == params.end() ? std::string() : it->second;
-    };
-    Identity identity;
-    identity.user_id = get("MICROBLOG_USER_ID");
-    if (!identity.signed_in())
-        return identity;
-    identity.username = hex_decode(get("MICROBLOG_USER_NAME")).value_or("");
-    identity.session_key = get("MICROBLOG_SESSION");
-    identity.csrf_token = get("MICROBLOG_CSRF");
-    return identity;
-}
-
 }  // namespace
 
-Request::Request(Params params, std::string body)
-    : params_(std::move(params)), identity_(identity_from(params_)) {
+Request::Request(Params params, std::string body) : params_(std::move(params)) {
     method_ = param("REQUEST_METHOD");
     // Only url-encoded bodies reach here; cgicc's multipart parser is never exercised.
     params_["CONTENT_LENGTH"] = std::to_string(body.size());

@@ -1,5 +1,6 @@
 // One request as a route sees it: FastCGI parameters, cookies, form fields (parsed with cgicc)
-// and the visitor's identity as nginx's auth subrequest established it.
+// and the visitor's identity, which the core resolves from the session cookie before the route
+// runs (core/server.cpp).
 #pragma once
 
 #include <map>
@@ -9,8 +10,7 @@
 
 namespace microblog {
 
-// Who is asking. Filled from the MICROBLOG_* parameters that nginx sets from the session
-// program's answer (nginx/page.conf); a client cannot set those names itself.
+// Who is asking: a live session's user, or nobody (a visitor).
 struct Identity {
     std::string user_id;
     std::string username;
@@ -36,6 +36,7 @@ class Request {
     std::string field(const std::string& name) const;
     bool has_field(const std::string& name) const;
     const Identity& identity() const { return identity_; }
+    void set_identity(Identity identity) { identity_ = std::move(identity); }
 
   private:
     Params params_;

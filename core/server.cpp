@@ -295,14 +295,41 @@ class Supervisor {
 
 }  // namespace
 
-Response handle_request(const Route& route, App& app, const Request& request) {
+namespace {
+
+// The route's declared preconditions, checked in order; a response when one is not met.
+std::optional<Response> refuse(const Route& route, App& app, const Request& request) {
+    if (!allowed_method(route, request.method())) {
+        Response response = app.error_page(request, 405, "This page does not accept that method.");
+        response.set_header("Allow", join(route.methods, ", "));
+        return response;
+    }
+    bool signed_in = request.identity().signed_in();
+    if (!signed_in && request.param("MICROBLOG_SIGN_IN") == "required") {
+        // nginx turns this into the redirect to the login view (nginx/protected-page.conf).
+        return app.error_page(request, 401, "Please log in to access this page.");
+    }
+    if (signed_in && route.audience == Audience::kVisitors)
+        return Response::redirect("/index");
+    if (!signed_in && route.audience == Audience::kSignedIn)
+        return Response::redirect("/index");
+    if (route.csrf == Csrf::kRequiredOnPost && request.method() == "POST" &&
+        !app.csrf_token_valid(request, request.field("csrf_token"))) {
+        if (route.expired_form)
+            return route.expired_form(request, app);
+        return app.error_page(request, 400,
+                              "This form has expired. Please reload the page and try again.");
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Response handle_request(const Route& route, App& app, Request& request) {
     try {
-        if (!allowed_method(route, request.method())) {
-            Response response =
-                app.error_page(request, 405, "This page does not accept that method.");
-            response.set_header("Allow", join(route.methods, ", "));
-            return response;
-        }
+        request.set_identity(app.identify(request));
+        if (std::optional<Response> refusal = refuse(route, app, request))
+            return *refusal;
         return route.handle(request, app);
     } catch (const HttpError& e) {
         return app.error_page(request, e.status(), e.what());

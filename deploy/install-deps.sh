@@ -9,7 +9,7 @@ packages=(
     libgtest-dev clang-format
     # Run: the private stack deploy/run-local.sh starts, and the tools it calls (util-linux:
     # flock for the one-stack-per-folder lock, setsid so Ctrl-C reaches only run-local.sh).
-    mariadb-server mariadb-client nginx-light curl openssl util-linux
+    mariadb-server mariadb-client nginx-light libnginx-mod-http-set-misc curl openssl util-linux
     # Tests: HTTP and browser clients (with a font, or screenshots show no text), HTML validation.
     python3 python3-requests tidy chromium chromium-driver python3-selenium fonts-dejavu-core
 )

@@ -8,7 +8,7 @@ PORT=${PORT:-8080}
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 WORKERS=${WORKERS:-2}
 
-ROUTES=(session login register logout index)
+ROUTES=(login register logout index)
 DB_NAME=microblog
 DB_USER=microblog
 READY_TIMEOUT=20
@@ -437,7 +437,7 @@ while :; do
                 "${missing_logs[@]}"
         fi
         die "after ${READY_TIMEOUT} s http://127.0.0.1:$PORT/login still fails: $curl_error" \
-            "$LOG_DIR/nginx-error.log" "$LOG_DIR/login.log" "$LOG_DIR/session.log"
+            "$LOG_DIR/nginx-error.log" "$LOG_DIR/login.log"
     fi
     sleep 0.2
 done

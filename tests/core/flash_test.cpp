@@ -94,4 +94,14 @@ TEST(Flash, ReadsThroughTheCookieHeader) {
 }
 
 }  // namespace
+TEST(Notice, LoginRequiredCodeGivesTheTutorialsSentence) {
+    EXPECT_EQ(notice_message({"login_required"}), "Please log in to access this page.");
+    EXPECT_EQ(notice_message({"junk", "login_required"}), "Please log in to access this page.");
+}
+
+TEST(Notice, UnknownOrAbsentCodesGiveNothing) {
+    EXPECT_EQ(notice_message({}), std::nullopt);
+    EXPECT_EQ(notice_message({"<script>", "Login_Required", ""}), std::nullopt);
+}
+
 }  // namespace microblog

@@ -122,9 +122,9 @@ class RealFailuresTest(unittest.TestCase):
             waited = time.monotonic() - started
         finally:
             os.kill(mariadb, signal.SIGCONT)
-        # The session check gives up after db_timeout_seconds; nginx turns a failed auth
-        # subrequest into 500, and serves its page for it.
-        self.assert_error_page(answer.status_code, answer.text, 500)
+        # The session check gives up after db_timeout_seconds and the program answers 503, for
+        # which nginx serves its page.
+        self.assert_error_page(answer.status_code, answer.text, 503)
         self.assertLess(waited, 55, "the database call was not bounded by its timeout")
         home = visitor.get("/index")
         self.assertEqual(home.status_code, 200)

@@ -52,10 +52,28 @@ class LoginRequiredTest(unittest.TestCase):
                 answer = get(path)
                 self.assertEqual(answer.status_code, 302)
                 self.assertEqual(answer.headers["Location"], location)
-                flash = [c for c in answer.raw.headers.getlist("Set-Cookie") if c.startswith("flash=")]
-                self.assertEqual(len(flash), 1, answer.headers)
-                self.assertIn("HttpOnly", flash[0])
+                notice = [c for c in answer.raw.headers.getlist("Set-Cookie") if c.startswith("notice=")]
+                self.assertEqual(notice, ["notice=login_required; Path=/; HttpOnly; SameSite=Lax"])
                 self.assertEqual(microblog_headers(answer), [])
+
+    def test_a_visitor_whose_session_is_over_gets_the_same_redirect(self):
+        # nginx sees a session cookie and asks the program, which finds no live session.
+        for cookie in ("session=garbage", "a=1; session=x.y", "session=" + "A" * 43 + "." + "B" * 43):
+            for path, location in self.CASES:
+                with self.subTest(cookie=cookie, path=path):
+                    answer = get(path, headers={"Cookie": cookie})
+                    self.assertEqual(answer.status_code, 302)
+                    self.assertEqual(answer.headers["Location"], location)
+                    self.assertIn("notice=login_required; Path=/; HttpOnly; SameSite=Lax",
+                                  answer.raw.headers.getlist("Set-Cookie"))
+                    self.assertEqual(microblog_headers(answer), [])
+
+    def test_a_cookie_merely_named_like_the_session_is_no_session(self):
+        for cookie in ("xsession=1", "sessionx=1", "my_session=1"):
+            with self.subTest(cookie=cookie):
+                answer = get("/index", headers={"Cookie": cookie})
+                self.assertEqual(answer.status_code, 302)
+                self.assertEqual(answer.headers["Location"], "/login?next=%2Findex")
 
     def test_head_is_redirected_too(self):
         answer = requests.head(stack.url + "/index?a=1&b=2", timeout=30, allow_redirects=False)
@@ -71,6 +89,12 @@ class LoginRequiredTest(unittest.TestCase):
         self.assertEqual(visitor.flashes(page.text), ["Please log in to access this page."])
         self.assertLess(page.text.index('<ul class="flashes" role="status">'), page.text.index("<h1>Sign In</h1>"))
         self.assertEqual(visitor.flashes(visitor.get(location).text), [])
+
+    def test_a_forged_notice_can_only_show_the_sites_own_sentence(self):
+        for value in ("<script>alert(1)</script>", "Please%20log%20in", "flash"):
+            with self.subTest(value=value):
+                page = get("/login", headers={"Cookie": "notice=" + value})
+                self.assertEqual(Visitor(stack.url).flashes(page.text), [])
 
     def test_signing_in_from_the_redirect_goes_back_to_exactly_the_page_asked_for(self):
         name = unique_name("back")
@@ -103,7 +127,7 @@ class LoginRequiredTest(unittest.TestCase):
         self.assertEqual(home.url, stack.url + "/index?a=1&b=2")
         self.assertIn("Hi, %s!" % name, home.text)
 
-    def test_identity_headers_of_the_auth_subrequest_never_reach_the_client(self):
+    def test_no_internal_header_reaches_the_client(self):
         visitor = Visitor(stack.url)
         visitor.signed_up_and_in("leak")
         for answer in (visitor.get("/index"), visitor.get("/login"), visitor.get("/logout"),
