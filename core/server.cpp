@@ -177,6 +177,10 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
     FCGX_InitRequest(&fcgi, listen_fd, 0);
     while (FCGX_Accept_r(&fcgi) >= 0) {
         answer(fcgi, route, app);
+        // Left attached, libfcgi shuts its end and sleeps until nginx closes the other, one more
+        // wake-up per request before the worker may accept the next. nginx has the whole answer
+        // by then and a unix socket loses nothing on close, so a plain close is enough.
+        FCGX_Detach(&fcgi);
         FCGX_Finish_r(&fcgi);
     }
 }
