@@ -12,19 +12,23 @@ namespace {
 constexpr size_t kPreSessionLength = 43;
 }  // namespace
 
-App::App(Config config, const Renderer& renderer)
+App::App(Config config, const Renderer& renderer, const CompanionRead& companion)
     : config_(std::move(config)),
       signer_(config_.secret_key),
       cookies_(config_.https),
       db_(config_),
       users_(db_),
-      posts_(db_),
-      sessions_(db_, signer_, cookies_, config_),
+      sessions_(db_, signer_, cookies_, config_, companion),
       passwords_(config_.password_cost),
       renderer_(renderer) {}
 
-Identity App::identify(const Request& request) {
-    return sessions_.resume(request.cookies(cookies_.name(kSessionCookie))).value_or(Identity{});
+void App::identify(Request& request) {
+    std::optional<Resumed> resumed =
+        sessions_.resume(request.cookies(cookies_.name(kSessionCookie)));
+    if (!resumed)
+        return;
+    request.set_identity(std::move(resumed->identity));
+    request.set_companion_rows(std::move(resumed->companion_rows));
 }
 
 Response App::render(const Request& request, int status, Page& page) {

@@ -11,7 +11,6 @@
 #include "database.h"
 #include "page.h"
 #include "password.h"
-#include "posts.h"
 #include "request.h"
 #include "response.h"
 #include "sessions.h"
@@ -22,21 +21,22 @@ namespace microblog {
 
 class App {
   public:
-    // `renderer` is loaded once before the workers fork, and shared by them.
-    App(Config config, const Renderer& renderer);
+    // `renderer` is loaded once before the workers fork, and shared by them. `companion` is the
+    // route's read that rides along with every session lookup (SessionStore), if any.
+    App(Config config, const Renderer& renderer, const CompanionRead& companion = {});
 
     const Config& config() const { return config_; }
     const Signer& signer() const { return signer_; }
     const CookiePolicy& cookies() const { return cookies_; }
     Database& db() { return db_; }
     UserStore& users() { return users_; }
-    PostStore& posts() { return posts_; }
     SessionStore& sessions() { return sessions_; }
     const PasswordHasher& passwords() const { return passwords_; }
 
-    // Who sent the request: the user of the live session its cookie names, or a visitor. Asks
-    // the database only when there is a session cookie whose signature verifies.
-    Identity identify(const Request& request);
+    // Who sent the request (the user of the live session its cookie names, or a visitor), with
+    // the rows of the companion read for a user. Asks the database only when there is a session
+    // cookie whose signature verifies.
+    void identify(Request& request);
 
     // The page in the layout, showing (and so using up) the visitor's flashes.
     Response render(const Request& request, int status, Page& page);
@@ -59,7 +59,6 @@ class App {
     CookiePolicy cookies_;
     Database db_;
     UserStore users_;
-    PostStore posts_;
     SessionStore sessions_;
     PasswordHasher passwords_;
     const Renderer& renderer_;

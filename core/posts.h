@@ -4,7 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "database.h"
+#include "request.h"
+#include "sessions.h"
 
 namespace microblog {
 
@@ -13,14 +14,10 @@ struct Post {
     std::string body;
 };
 
-class PostStore {
-  public:
-    explicit PostStore(Database& db);
-    std::vector<Post> newest(long long limit);
-
-  private:
-    Database& db_;
-    Database::StatementId newest_;
-};
+// The newest `limit` posts, newest first, as a read that rides along with the session lookup
+// (see CompanionRead): the home page needs them on every request.
+CompanionRead newest_posts_read(long long limit);
+// The posts in the rows of that read.
+std::vector<Post> posts_from(const CompanionRows& rows);
 
 }  // namespace microblog

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,10 @@ struct Identity {
     std::string csrf_token;   // the token forms of this session must carry
     bool signed_in() const { return !user_id.empty(); }
 };
+
+// Rows a route's companion read (SessionStore) brought back with the session lookup, without the
+// tag column: each value as text, or nothing for NULL.
+using CompanionRows = std::vector<std::vector<std::optional<std::string>>>;
 
 class Request {
   public:
@@ -37,12 +42,16 @@ class Request {
     bool has_field(const std::string& name) const;
     const Identity& identity() const { return identity_; }
     void set_identity(Identity identity) { identity_ = std::move(identity); }
+    // The rows of the route's companion read; empty for a visitor.
+    const CompanionRows& companion_rows() const { return companion_rows_; }
+    void set_companion_rows(CompanionRows rows) { companion_rows_ = std::move(rows); }
 
   private:
     Params params_;
     std::string method_;
     std::map<std::string, std::string> fields_;
     Identity identity_;
+    CompanionRows companion_rows_;
 };
 
 // The byte count of a request body, after the checks cgicc does not make: a POST must be

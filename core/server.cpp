@@ -196,7 +196,7 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
     FCGX_Init();
     int status = 0;
     try {
-        App app(config, renderer);
+        App app(config, renderer, route.companion);
         serve_requests(listen_fd, route, app);
     } catch (const std::exception& e) {
         log_line(std::string("worker cannot run: ") + e.what());
@@ -331,7 +331,7 @@ std::optional<Response> refuse(const Route& route, App& app, const Request& requ
 
 Response handle_request(const Route& route, App& app, Request& request) {
     try {
-        request.set_identity(app.identify(request));
+        app.identify(request);
         if (std::optional<Response> refusal = refuse(route, app, request))
             return *refusal;
         return route.handle(request, app);

@@ -40,6 +40,9 @@ struct Route {
     // Answers a POST whose CSRF token is missing or stale (the form shown again with what was
     // typed, say); when empty, an error page with status 400.
     Handler expired_form = nullptr;
+    // A read the page needs on every request, made in the same database round trip as the
+    // session lookup (see CompanionRead in sessions.h).
+    CompanionRead companion = {};
 };
 
 // Forms on this site are a few short fields; nginx refuses more (client_max_body_size).

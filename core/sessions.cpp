@@ -1,6 +1,9 @@
 // Creating, resuming and ending sessions.
 #include "sessions.h"
 
+#include <iterator>
+#include <stdexcept>
+
 #include "crypto.h"
 #include "csrf.h"
 #include "encoding.h"
@@ -9,10 +12,27 @@ namespace microblog {
 namespace {
 // 256 bits: far beyond guessing, and the same size as the stored hash.
 constexpr size_t kTokenBytes = 32;
+
+// The session lookup alone, or with the companion's rows after it. UNION ALL returns its
+// branches in order, and the first column tells the session's row (0) from the others (1).
+std::string find_session_sql(const CompanionRead& companion) {
+    const std::string live_session =
+        " FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.token_hash = ? AND s.expires_at > UTC_TIMESTAMP()";
+    if (companion.sql.empty())
+        return "SELECT 0, u.id, u.username" + live_session;
+    if (companion.columns < 3)
+        throw std::logic_error("a companion read needs at least 3 columns: " + companion.sql);
+    std::string padding;
+    for (unsigned i = 3; i < companion.columns; ++i)
+        padding += ", NULL";
+    return "(SELECT 0, u.id, u.username" + padding + live_session + ") UNION ALL (" +
+           companion.sql + ")";
+}
 }  // namespace
 
 SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolicy& cookies,
-                           const Config& config)
+                           const Config& config, const CompanionRead& companion)
     : db_(db),
       signer_(signer),
       cookies_(cookies),
@@ -23,8 +43,7 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
       delete_expired_(
           db.prepare("DELETE FROM sessions WHERE user_id = ? AND expires_at <= UTC_TIMESTAMP()",
                      Database::Repeatable::kYes)),
-      find_(db.prepare("SELECT u.id, u.username FROM sessions s JOIN users u ON u.id = s.user_id "
-                       "WHERE s.token_hash = ? AND s.expires_at > UTC_TIMESTAMP()")),
+      find_(db.prepare(find_session_sql(companion))),
       delete_(db.prepare("DELETE FROM sessions WHERE token_hash = ?", Database::Repeatable::kYes)) {
 }
 
@@ -41,21 +60,26 @@ std::string SessionStore::start(long long user_id, bool remember_me) {
     return cookies_.set(kSessionCookie, signer_.sign(kSessionCookie, token), max_age);
 }
 
-std::optional<Identity> SessionStore::resume(const std::vector<std::string>& cookie_values) {
+std::optional<Resumed> SessionStore::resume(const std::vector<std::string>& cookie_values) {
     for (const std::string& value : cookie_values) {
         std::optional<std::string> token = signer_.verify(kSessionCookie, value);
         if (!token || token->size() != kTokenBytes)
             continue;
         std::string key = sha256(*token);
         Result result = db_.execute(find_, {Bytes{key}});
-        if (result.rows.empty())
+        if (result.rows.empty() || result.rows[0][0] != "0")
             continue;
-        Identity identity;
-        identity.user_id = *result.rows[0][0];
-        identity.username = *result.rows[0][1];
-        identity.session_key = hex_encode(key);
-        identity.csrf_token = csrf_token_for(signer_, *token);
-        return identity;
+        Resumed resumed;
+        resumed.identity.user_id = *result.rows[0][1];
+        resumed.identity.username = *result.rows[0][2];
+        resumed.identity.session_key = hex_encode(key);
+        resumed.identity.csrf_token = csrf_token_for(signer_, *token);
+        for (size_t i = 1; i < result.rows.size(); ++i) {
+            Row& row = result.rows[i];
+            resumed.companion_rows.emplace_back(std::make_move_iterator(row.begin() + 1),
+                                                std::make_move_iterator(row.end()));
+        }
+        return resumed;
     }
     return std::nullopt;
 }

@@ -16,17 +16,34 @@ namespace microblog {
 
 inline constexpr std::string_view kSessionCookie = "session";
 
+// A read a page makes on every request, folded into the session lookup so that the page costs
+// one database round trip instead of two. `sql` is a SELECT without parameters whose rows do
+// not depend on who is asking; its first column is the constant 1 (the session's own row has 0
+// there), and it has `columns` columns in all, at least 3. Its rows reach the route, without
+// that first column, when the visitor is signed in (Request::companion_rows).
+struct CompanionRead {
+    std::string sql;
+    unsigned columns = 0;
+};
+
+// A live session: who it belongs to, and the rows of the companion read.
+struct Resumed {
+    Identity identity;
+    CompanionRows companion_rows;
+};
+
 class SessionStore {
   public:
     SessionStore(Database& db, const Signer& signer, const CookiePolicy& cookies,
-                 const Config& config);
+                 const Config& config, const CompanionRead& companion = {});
 
     // Stores a new session and returns the Set-Cookie value for it: a browser-session cookie,
     // or with Remember Me one that lasts remember_me_days.
     std::string start(long long user_id, bool remember_me);
     // The signed-in identity for the first session cookie that verifies and is live in the
-    // database; nothing for a visitor (no, tampered, expired or revoked cookie).
-    std::optional<Identity> resume(const std::vector<std::string>& cookie_values);
+    // database; nothing for a visitor (no, tampered, expired or revoked cookie). The database is
+    // asked only about cookies whose signature verifies.
+    std::optional<Resumed> resume(const std::vector<std::string>& cookie_values);
     // Deletes the session with this key (Identity::session_key).
     void end(const std::string& session_key);
     std::string clear_cookie() const { return cookies_.clear(kSessionCookie); }

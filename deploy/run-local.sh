@@ -6,7 +6,10 @@ REPO_DIR=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
 VAR_DIR=${VAR_DIR:-$REPO_DIR/var}
 PORT=${PORT:-8080}
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
-WORKERS=${WORKERS:-2}
+# Worker processes per route: one per core, so that sign-in's password hashing can use every core,
+# and at least two, so that one slow request never holds up a whole route. The pages themselves are
+# CPU-bound: more processes than cores only add switching (docs/performance.md).
+WORKERS=${WORKERS:-$(($(nproc) > 2 ? $(nproc) : 2))}
 
 ROUTES=(login register logout index)
 DB_NAME=microblog
@@ -322,6 +325,7 @@ if ((EUID == 0)); then
 else
     user_directive=
 fi
+nginx_workers=$(($(nproc) / 2 > 1 ? $(nproc) / 2 : 1))
 # Starting from an empty folder drops files that were removed from nginx/ in the checkout.
 rm -rf -- "$CONF_DIR"
 mkdir -p -- "$CONF_DIR" "$VAR_DIR"/nginx/tmp/{client_body,proxy,fastcgi,uwsgi,scgi}
@@ -329,7 +333,8 @@ for template in "$REPO_DIR"/nginx/*.conf "$REPO_DIR"/nginx/mime.types "$REPO_DIR
     output=$(basename -- "$template" .in)
     fill_template "$template" "$CONF_DIR/$output" \
         "PORT=$PORT" "VAR_DIR=$VAR_DIR" "CONF_DIR=$CONF_DIR" "RUN_DIR=$RUN_DIR" \
-        "LOG_DIR=$LOG_DIR" "STATIC_DIR=$REPO_DIR/static" "USER_DIRECTIVE=$user_directive"
+        "LOG_DIR=$LOG_DIR" "STATIC_DIR=$REPO_DIR/static" "USER_DIRECTIVE=$user_directive" \
+        "NGINX_WORKERS=$nginx_workers"
 done
 # -e: without it nginx first opens the distribution's error log, which is not ours to write.
 nginx_args=(-p "$VAR_DIR/nginx/" -c "$CONF_DIR/nginx.conf" -e "$LOG_DIR/nginx-error.log")
@@ -362,12 +367,14 @@ if [[ ! -d $DATA_DIR/mysql ]]; then
 fi
 
 # The lock proves no server of this stack is running, so a socket left here is stale.
+# The thread pool serves the route programs' many short statements with fewer thread switches
+# than a thread per connection (docs/performance.md).
 rm -f -- "$DB_SOCKET"
 start_background mariadbd "$LOG_DIR/mariadb.log" \
     mariadbd --no-defaults "${as_root[@]}" --datadir="$DATA_DIR" --socket="$DB_SOCKET" \
     --pid-file="$RUN_DIR/mysqld.pid" --log-error="$LOG_DIR/mariadb.log" --skip-networking \
     --tmpdir="$DB_TMP_DIR" --skip-name-resolve \
-    --innodb-buffer-pool-size=64M
+    --innodb-buffer-pool-size=64M --thread-handling=pool-of-threads
 MARIADB_PID=$STARTED_PID
 
 deadline=$((SECONDS + DB_TIMEOUT))
