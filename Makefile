@@ -3,7 +3,8 @@
 BUILD_DIR ?= build
 SANITIZE_BUILD_DIR ?= build-sanitize
 PORT ?= 8080
-WORKERS ?= 2
+# Empty: deploy/run-local.sh derives the worker count from the machine.
+WORKERS ?=
 JOBS ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
@@ -12,7 +13,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DMICROBLOG_WERROR=ON
 endif
 
-.PHONY: all build deps run test test-unit test-integration test-e2e test-sanitize check-fresh-host format clean
+.PHONY: all build deps run test test-unit test-integration test-e2e test-sanitize check-fresh-host format clean bench
 
 all: build
 
@@ -49,8 +50,15 @@ test-sanitize: deps
 check-fresh-host:
 	@tests/fresh-host/check.sh
 
+# Measures the pages with wrk against a private stack under build/bench/ (see bench/bench.py) and
+# writes build/bench/results.txt and .json. Variables given to make reach it as environment:
+# DURATION=3s, CONNECTIONS, THREADS, SCALE=large, COMPARE=http://127.0.0.1:PORT with
+# COMPARE_USER and COMPARE_PASSWORD.
+bench: deps build
+	@BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 bench/bench.py
+
 format:
-	@clang-format -i core/*.h core/*.cpp cgi-bin/*.cpp deploy/*.cpp tests/core/*.cpp
+	@clang-format -i core/*.h core/*.cpp cgi-bin/*.cpp deploy/*.cpp bench/*.cpp tests/core/*.cpp
 
 clean:
 	@rm -rf $(BUILD_DIR) $(SANITIZE_BUILD_DIR)

@@ -1,0 +1,439 @@
+"""make bench: how fast our pages are, against what bounds them on this machine.
+
+Starts a private stack (deploy/run-local.sh on its own port and folder under build/bench/),
+registers and signs in its own user, then loads one scenario after another with wrk on
+127.0.0.1, checking every answer. Compares the home page with the ceiling (nginx serving a
+static file of the same size with the same settings) and POST /login with the hash bound
+(password verifications per second with one process per core). With COMPARE=URL it then
+measures another deployment of the same pages the same way, after ours has stopped.
+
+Environment: BUILD_DIR (absolute), DURATION (wrk's -d, default 10s), CONNECTIONS (32),
+THREADS (2), SCALE (large: seed 100,000 users and 1,000,000 posts first), COMPARE,
+COMPARE_USER, COMPARE_PASSWORD. Exits 1 when any scenario failed, 2 when it could not run.
+"""
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+
+# No __pycache__ folder beside the sources in the checkout; so bench's own modules are imported
+# only after this line.
+sys.dont_write_bytecode = True
+
+import browser
+import cpu
+import load
+import report
+import seed
+from servers import CeilingServer, OurStack, fastcgi_processes, wait_until_idle
+
+REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HASH_BOUND_SECONDS = 5
+# Another deployment's processes are not ours to watch: a pause instead of waiting until idle.
+COMPARE_PAUSE_SECONDS = 3
+BUSY_SAMPLE_SECONDS = 2
+BUSY_WARNING_PERCENT = 10
+# Log lines that mean something went wrong; nginx marks its own with a level in brackets.
+LOG_PROBLEM = re.compile(r"\[(warn|error|crit|alert|emerg)\]|warning|error|fail|crash|abort|"
+                         r"killed|signal|exception|sanitizer", re.I)
+LOG_RUN_MARKER = re.compile(r"^--- .* run-local: starting ")
+
+
+def say(message):
+    print("bench: " + message, file=sys.stderr, flush=True)
+
+
+class UsageError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- settings
+
+def _positive(name, default):
+    text = os.environ.get(name) or str(default)
+    if not re.fullmatch(r"[1-9][0-9]{0,4}", text):
+        raise UsageError("%s must be a positive number, not %r" % (name, text))
+    return int(text)
+
+
+def _loopback_url(url):
+    """Only a site on 127.0.0.1 may be loaded: the load generator never leaves this machine."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http" or parts.hostname != "127.0.0.1" or parts.path not in ("", "/"):
+        raise UsageError("COMPARE must look like http://127.0.0.1:PORT, not %r" % url)
+    return "http://127.0.0.1:%d" % (parts.port or 80)
+
+
+class Settings:
+    def __init__(self, env):
+        self.build_dir = env.get("BUILD_DIR") or os.path.join(REPO_DIR, "build")
+        if not os.path.isabs(self.build_dir):
+            raise UsageError("BUILD_DIR must be an absolute path")
+        duration = env.get("DURATION") or "10s"
+        if not re.fullmatch(r"[1-9][0-9]{0,3}[smh]?", duration):
+            raise UsageError("DURATION must be a wrk duration such as 10s or 1m, not %r" % duration)
+        self.load = load.Load(_positive("THREADS", 2), _positive("CONNECTIONS", 32), duration)
+        if self.load.connections < self.load.threads:
+            raise UsageError("CONNECTIONS must be at least THREADS")
+        self.scale = env.get("SCALE") or "small"
+        if self.scale not in ("small", "large"):
+            raise UsageError("SCALE must be large (or unset), not %r" % self.scale)
+        self.compare = _loopback_url(env["COMPARE"]) if env.get("COMPARE") else None
+        self.compare_user = env.get("COMPARE_USER") or ""
+        self.compare_password = env.get("COMPARE_PASSWORD") or ""
+        if self.compare and not (self.compare_user and self.compare_password):
+            raise UsageError("COMPARE needs COMPARE_USER and COMPARE_PASSWORD of an account there")
+        self.out_dir = os.path.join(self.build_dir, "bench")
+        # Short: the stack's Unix socket paths under it must stay within 107 bytes.
+        self.var_dir = os.path.join(self.out_dir, "var-large" if self.scale == "large" else "var")
+
+    def summary(self):
+        return {"threads": self.load.threads, "connections": self.load.connections,
+                "duration": self.load.duration, "scale": self.scale, "compare": self.compare,
+                "cores": len(os.sched_getaffinity(0))}
+
+
+# ---------------------------------------------------------------- identities for the load
+
+def random_password():
+    """20 random letters and digits: long enough and nothing like a dictionary word."""
+    return secrets.token_urlsafe(15).replace("-", "x").replace("_", "y")
+
+
+def signed_in_identities(url, username, password, count):
+    """`count` separate sign-ins of one user, so every connection has its own session; also
+    returns the home page's body, as the first of them sees it."""
+    browsers = [browser.signed_in(url, username, password) for _ in range(count)]
+    home = browser.home_page(browsers[0], username)
+    return [(visitor.cookie_header(), "") for visitor in browsers], home
+
+
+def visitor_identities(url, form_path, count, body_for_token):
+    identities = []
+    for _ in range(count):
+        cookie, token = browser.visitor_with_token(url, form_path)
+        identities.append((cookie, body_for_token(token)))
+    return identities
+
+
+# ---------------------------------------------------------------- the scenarios
+
+class Site:
+    """A deployment under test: where it is, whose account to use, how strictly to match its
+    redirects (ours exactly; another deployment may send absolute URLs)."""
+
+    def __init__(self, label, url, username, password, exact_locations, settle, markers=()):
+        self.label = label
+        self.url = url
+        self.username = username
+        self.password = password
+        self.exact_locations = exact_locations
+        self.settle = settle  # waits until the previous load's after-effects are over
+        # Folders named in the command lines of the site's processes, when they are ours to
+        # watch: then the CPU time of other work during each load is measured.
+        self.markers = list(markers)
+        self.home_page = b""
+
+    def location(self, path):
+        return {"location_exact": path} if self.exact_locations else {"location_suffix": path}
+
+
+def login_get():
+    return load.Scenario("login_get", "GET", "/login", 200, marker='name="csrf_token"')
+
+
+def index_signed_in(site, count):
+    identities, site.home_page = signed_in_identities(site.url, site.username, site.password,
+                                                      count)
+    return load.Scenario("index_signed_in", "GET", "/index", 200, identities,
+                         marker=browser.greeting(site.username))
+
+
+def index_visitor():
+    return load.Scenario("index_visitor", "GET", "/index", 302, location_prefix="/login?next=")
+
+
+def login_post(site, count):
+    """Valid credentials with a visitor's cookies and token: signing in as the site's user.
+    Never with the signed-in session cookie: with it the site redirects without checking."""
+    identities = visitor_identities(site.url, "/login", count, lambda token: load.form_body(
+        {"username": site.username, "password": site.password, "csrf_token": token}))
+    return load.Scenario("login_post", "POST", "/login", 302, identities, need_set_cookie=True,
+                         **site.location("/index"))
+
+
+def register_post(site, count):
+    """New users, named in scenario.lua from this prefix so every request registers another."""
+    password = random_password()
+    identities = visitor_identities(site.url, "/register", count, lambda token: (
+        "username=@NAME@&email=@NAME@%40example.com&" + load.form_body(
+            {"password": password, "password2": password, "csrf_token": token})))
+    prefix = "b" + secrets.token_hex(4)
+    return load.Scenario("register_post", "POST", "/register", 302, identities,
+                         register_name_prefix=prefix, **site.location("/login"))
+
+
+# ---------------------------------------------------------------- measuring
+
+class Run:
+    """Everything one `make bench` measures, in the order it was measured."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.results = {"ours": {}, "theirs": {}}
+        self.figures = {"settings": settings.summary()}
+        self.wrk_dir = os.path.join(settings.out_dir, "wrk")
+
+    def measure(self, site, scenario):
+        site.settle()
+        say("%s: %s for %s" % (site.label, scenario.name, self.settings.load.duration))
+        start = cpu.sample(site.markers)
+        result = load.run(scenario, site.url, self.settings.load, self.wrk_dir, site.label)
+        if site.markers:
+            result["other_work_percent"] = cpu.other_work_percent(site.markers, start)
+        self.results[site.label][scenario.name] = result
+        return result
+
+    def measure_ceiling(self, stack, page_bytes):
+        folder = os.path.join(os.path.dirname(stack.var_dir), "ceiling")
+        ceiling = CeilingServer(folder, stack.nginx_conf(), page_bytes)
+        try:
+            ceiling.start()
+            say("the ceiling serves a static file of %d bytes" % page_bytes)
+            self.measure(Site("ours", ceiling.url, "", "", True, lambda: None,
+                              [folder, stack.var_dir]),
+                         load.Scenario("ceiling", "GET", CeilingServer.PATH, 200,
+                                       marker=CeilingServer.MARKER))
+        finally:
+            stop_without_interruption(ceiling, "the ceiling nginx")
+
+    def hash_bound_rate(self, site, cost, processes, moment):
+        """Verifications per second, and the share of CPU time other work took meanwhile."""
+        site.settle()
+        say("hash bound %s login_post: yescrypt cost %d, %d processes for %d s" % (
+            moment, cost, processes, HASH_BOUND_SECONDS))
+        start = cpu.sample([])
+        result = subprocess.run(
+            [os.path.join(self.settings.build_dir, "bin", "hash-bound"), str(cost), str(processes),
+             str(HASH_BOUND_SECONDS)], check=True, capture_output=True, text=True,
+            timeout=HASH_BOUND_SECONDS + 60)
+        return float(result.stdout.split()[1]), cpu.other_work_percent([], start)
+
+    def measure_login_post(self, site, stack, count):
+        """POST /login between two measurements of the hash bound: on a machine whose speed
+        drifts (other work, a busy host), their mean is the bound that applied meanwhile."""
+        cost, processes = stack.password_cost(), len(os.sched_getaffinity(0))
+        scenario = login_post(site, count)
+        before, other_before = self.hash_bound_rate(site, cost, processes, "before")
+        self.measure(site, scenario)
+        after, other_after = self.hash_bound_rate(site, cost, processes, "after")
+        self.figures["hash_bound"] = {"password_cost": cost, "processes": processes,
+                                      "seconds": HASH_BOUND_SECONDS, "before": before,
+                                      "after": after,
+                                      "verifications_per_second": (before + after) / 2,
+                                      "other_work_percent": max(other_before, other_after)}
+
+    def measure_ours(self):
+        settings = self.settings
+        stack = OurStack(REPO_DIR, settings.build_dir, settings.var_dir,
+                         os.path.join(settings.out_dir, "stack.log"))
+        say("starting our stack on %s (folder %s, output in %s)" % (
+            stack.url, settings.var_dir, stack.log_path))
+        try:
+            stack.start()
+            self._measure_stack(stack)
+        finally:
+            stop_without_interruption(stack, "our stack")
+
+    def _measure_stack(self, stack):
+        settings = self.settings
+        logs_before = stack.log_sizes()
+        if settings.scale == "large":
+            self.figures["seed_seconds"] = seed.seed_large(
+                stack, os.path.join(settings.build_dir, "bin", "hash-password"), say)
+        site = Site("ours", stack.url, "bench" + secrets.token_hex(4), random_password(), True,
+                    lambda: settle_stack(stack), [stack.var_dir])
+        browser.register(site.url, site.username, site.password)
+        count = settings.load.connections
+        index_scenario = index_signed_in(site, count)
+        self.figures["home_page_bytes"] = len(site.home_page)
+        self.measure_ceiling(stack, len(site.home_page))
+        self.measure(site, login_get())
+        self.measure(site, index_scenario)
+        rss_after_index = fastcgi_processes(stack.run_dir)
+        self.measure(site, index_visitor())
+        self.measure_login_post(site, stack, count)
+        self.measure(site, register_post(site, count))
+        self.figures["rss_mib"] = {"after_index_signed_in": rss_after_index,
+                                   "at_end": fastcgi_processes(stack.run_dir)}
+        self.figures["log_problems"] = new_log_problems(stack, logs_before)
+
+    def measure_theirs(self):
+        settings = self.settings
+        site = Site("theirs", settings.compare, settings.compare_user, settings.compare_password,
+                    False, lambda: time.sleep(COMPARE_PAUSE_SECONDS))
+        self.figures["busy_percent_before_theirs"] = cpu.busy_percent(BUSY_SAMPLE_SECONDS)
+        say("measuring %s as %s" % (site.url, site.username))
+        count = settings.load.connections
+        self.measure(site, login_get())
+        self.measure(site, index_signed_in(site, count))
+        self.measure(site, index_visitor())
+        self.measure(site, login_post(site, count))
+        self.measure(site, register_post(site, count))
+        self.figures["their_home_page_bytes"] = len(site.home_page)
+
+
+def settle_stack(stack):
+    if not wait_until_idle(stack.var_dir):
+        say("our stack is still busy after the last load; measuring anyway")
+
+
+def stop_without_interruption(server, name):
+    """Stops a server even if Ctrl-C is pressed again meanwhile: a half-stopped server would
+    hold its port and folder."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        say("stopping " + name)
+        server.stop()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def new_log_problems(stack, sizes_before):
+    """Lines this run added to the stack's logs that report a problem, per log (the first five
+    and the count)."""
+    problems = {}
+    for name in stack.log_sizes():
+        if "access" in name:
+            continue  # every request's line; wrong answers are what scenario.lua counts
+        with open(os.path.join(stack.var_dir, "log", name), "rb") as log:
+            log.seek(sizes_before.get(name, 0))
+            lines = log.read().decode(errors="replace").splitlines()
+        bad = [line for line in lines
+               if LOG_PROBLEM.search(line) and not LOG_RUN_MARKER.match(line)]
+        if bad:
+            problems[name] = {"count": len(bad), "first": bad[:5]}
+    return problems
+
+
+# ---------------------------------------------------------------- the report
+
+def report_text(run):
+    ours, theirs = run.results["ours"], run.results["theirs"]
+    figures = run.figures
+    ceiling = ours.get("ceiling")
+    ceiling_rps = ceiling["requests_per_second"] if ceiling and not ceiling["failed"] else None
+    hash_bound = figures.get("hash_bound", {}).get("verifications_per_second")
+    settings = run.settings
+    parts = ["make bench: wrk -t%d -c%d -d%s on 127.0.0.1, %d cores, SCALE=%s" % (
+        settings.load.threads, settings.load.connections, settings.load.duration,
+        len(os.sched_getaffinity(0)), settings.scale)]
+    parts += disturbance_warnings(figures, run.results["ours"])
+    if "home_page_bytes" in figures:
+        parts.append("home page %d bytes; ceiling = nginx serving a static file of that size" %
+                     figures["home_page_bytes"])
+    if hash_bound:
+        bound = figures["hash_bound"]
+        parts.append("hash bound: %.1f verifications/s (yescrypt cost %d, %d processes; mean of "
+                     "%.1f before and %.1f after login_post)" % (
+                         hash_bound, bound["password_cost"], bound["processes"], bound["before"],
+                         bound["after"]))
+    if hash_bound and abs(bound["before"] - bound["after"]) > 0.25 * hash_bound:
+        parts.append("WARNING: the hash bound moved by more than 25% during login_post: this "
+                     "machine's speed changed (other work running?); treat the figures with care")
+    if ours:
+        parts += ["", "Ours (this checkout):",
+                  report.scenario_table(ours, ceiling_rps, hash_bound)]
+    if "rss_mib" in figures:
+        parts += ["", "Resident memory of our FastCGI processes:",
+                  report.rss_table(figures["rss_mib"]["after_index_signed_in"],
+                                   figures["rss_mib"]["at_end"])]
+    if theirs:
+        parts += ["", "Theirs (%s, home page %d bytes):" % (
+            settings.compare, figures.get("their_home_page_bytes", 0)),
+                  report.scenario_table(theirs), "",
+                  "Ours / theirs (requests/s, same sitting, one after the other):",
+                  report.comparison_table(ours, theirs)]
+    details = "\n".join(d for d in (report.failure_details("ours", ours),
+                                    report.failure_details("theirs", theirs)) if d)
+    if details:
+        parts += ["", details]
+    for name, problem in figures.get("log_problems", {}).items():
+        parts += ["", "%s: %d problem lines during this run, first:" % (name, problem["count"])]
+        parts += ["    " + line[:300] for line in problem["first"]]
+    return "\n".join(parts) + "\n"
+
+
+def disturbance_warnings(figures, ours):
+    """Other work on the machine lowers every figure: say when there was enough to matter."""
+    warnings = []
+    for key, when in (("busy_percent_before", "before our stack started"),
+                      ("busy_percent_before_theirs", "before theirs was measured")):
+        busy = figures.get(key)
+        if busy is not None and busy > BUSY_WARNING_PERCENT:
+            warnings.append("WARNING: other work kept this machine %.0f%% busy %s" % (busy, when))
+    disturbed = [name for name, result in ours.items()
+                 if result.get("other_work_percent", 0) > BUSY_WARNING_PERCENT]
+    if figures.get("hash_bound", {}).get("other_work_percent", 0) > BUSY_WARNING_PERCENT:
+        disturbed.append("hash bound")
+    if disturbed:
+        warnings.append("WARNING: other work took over %d%% of the CPU during: %s; those figures "
+                        "are too low (see 'other CPU')" % (BUSY_WARNING_PERCENT,
+                                                           ", ".join(disturbed)))
+    return warnings
+
+
+def any_failed(run):
+    return any(result["failed"] for results in run.results.values() for result in results.values())
+
+
+# ---------------------------------------------------------------- main
+
+def stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main():
+    try:
+        settings = Settings(os.environ)
+    except UsageError as error:
+        say(str(error))
+        return 2
+    # The bench's files hold passwords and session cookies of its accounts.
+    os.umask(0o077)
+    os.makedirs(settings.out_dir, exist_ok=True)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    run = Run(settings)
+    started = time.monotonic()
+    try:
+        run.figures["busy_percent_before"] = cpu.busy_percent(BUSY_SAMPLE_SECONDS)
+        run.measure_ours()
+        if settings.compare:
+            run.measure_theirs()
+    except KeyboardInterrupt:
+        say("interrupted; our stack was stopped")
+        return 130
+    except (browser.SiteError, RuntimeError, subprocess.SubprocessError, OSError) as error:
+        say("could not run: %s" % error)
+        return 2
+    finally:
+        run.figures["results"] = run.results
+        run.figures["seconds"] = round(time.monotonic() - started, 1)
+    text = report_text(run)
+    print(text, end="")
+    report.write(os.path.join(settings.out_dir, "results.txt"),
+                 os.path.join(settings.out_dir, "results.json"), text,
+                 dict(run.figures, failed=any_failed(run)))
+    say("written to %s/results.txt and results.json" % settings.out_dir)
+    if any_failed(run):
+        say("FAILED: a scenario had unexpected answers or errors (see above)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
