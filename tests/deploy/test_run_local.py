@@ -32,7 +32,7 @@ class RunLocalTest(unittest.TestCase):
         self.assertIn("Microblog is running at http://127.0.0.1:%d/" % stack.port, stack.startup_output)
 
     def test_a_killed_worker_is_replaced_and_pages_keep_being_served(self):
-        supervisor, workers = route_processes(stack, "login")
+        supervisor, workers = route_processes(stack, "index")
         self.assertIsNotNone(supervisor)
         self.assertEqual(len(workers), stack.workers)
         os.kill(workers[0], signal.SIGKILL)
@@ -41,7 +41,7 @@ class RunLocalTest(unittest.TestCase):
         replaced = False
         while time.monotonic() < deadline:
             self.assertEqual(visitor.get("/login").status_code, 200)
-            _, now = route_processes(stack, "login")
+            _, now = route_processes(stack, "index")
             if len(now) == stack.workers and workers[0] not in now:
                 replaced = True
                 break
@@ -100,6 +100,25 @@ class RestartTest(unittest.TestCase):
         # And the account can sign in afresh.
         again = Visitor(stack.url)
         self.assertEqual(again.login(name).headers.get("Location"), "/index")
+
+
+class WorkerCountTest(unittest.TestCase):
+    """Without WORKERS, the worker counts follow the machine (deploy/run-local.sh)."""
+
+    def test_one_worker_per_core_at_least_two_and_one_more_where_passwords_are_hashed(self):
+        chosen = Stack("deploy-workers", workers=None)
+        self.addCleanup(chosen.stop)
+        chosen.start()
+        cores = len(os.sched_getaffinity(0))  # what nproc counts
+        per_route = max(2, cores)
+        for route, expected in (("index", per_route), ("logout", per_route),
+                                ("login", per_route + 1), ("register", per_route + 1)):
+            with self.subTest(route=route):
+                supervisor, workers = route_processes(chosen, route)
+                self.assertIsNotNone(supervisor)
+                self.assertEqual(len(workers), expected)
+        with open(os.path.join(chosen.var_dir, "nginx", "conf", "nginx.conf")) as f:
+            self.assertIn("worker_processes %d;" % max(1, cores // 2), f.read())
 
 
 if __name__ == "__main__":

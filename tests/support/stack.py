@@ -23,6 +23,7 @@ class Stack:
     """Start with start(); stop() always, e.g. via unittest.addModuleCleanup(stack.stop)."""
 
     def __init__(self, name, workers=2, fresh=True):
+        """workers=None leaves WORKERS unset, so deploy/run-local.sh chooses."""
         self.name = name
         self.var_dir = os.path.join(TEST_VAR_ROOT, name)
         self.port = free_port()
@@ -38,8 +39,10 @@ class Stack:
         return "http://127.0.0.1:%d" % self.port
 
     def start(self, timeout=90):
-        env = dict(os.environ, VAR_DIR=self.var_dir, PORT=str(self.port), BUILD_DIR=BUILD_DIR,
-                   WORKERS=str(self.workers))
+        env = dict(os.environ, VAR_DIR=self.var_dir, PORT=str(self.port), BUILD_DIR=BUILD_DIR)
+        env.pop("WORKERS", None)
+        if self.workers is not None:
+            env["WORKERS"] = str(self.workers)
         self.output = open(self.output_path, "a+")
         self.process = subprocess.Popen(
             [os.path.join(REPO_DIR, "deploy", "run-local.sh")], env=env, stdout=subprocess.PIPE,
