@@ -7,9 +7,15 @@ static file of the same size with the same settings) and POST /login with the ha
 (password verifications per second with one process per core). With COMPARE=URL it then
 measures another deployment of the same pages the same way, after ours has stopped.
 
+SCALE=large measures two stacks one after the other and compares them: first a small database
+whose home page is full (the demo data and 30 seeded posts, in build/bench/var-full), then a large
+one (100,000 users and 1,000,000 posts, in build/bench/var-large). Both show the page's 25 posts,
+so the comparison isolates table size. Without SCALE the stack has only the demo data, as the
+PHP-FPM peer does.
+
 Environment: BUILD_DIR (absolute), DURATION (wrk's -d, default 10s), CONNECTIONS (32),
-THREADS (2), SCALE (large: seed 100,000 users and 1,000,000 posts first), COMPARE,
-COMPARE_USER, COMPARE_PASSWORD. Exits 1 when any scenario failed, 2 when it could not run.
+THREADS (2), SCALE (large), COMPARE, COMPARE_USER, COMPARE_PASSWORD. Exits 1 when any scenario
+failed, 2 when it could not run.
 """
 import os
 import re
@@ -90,6 +96,9 @@ class Settings:
         self.out_dir = os.path.join(self.build_dir, "bench")
         # Short: the stack's Unix socket paths under it must stay within 107 bytes.
         self.var_dir = os.path.join(self.out_dir, "var-large" if self.scale == "large" else "var")
+        # With SCALE=large, the small database measured first, for the large one to be held to.
+        self.full_page_var_dir = (os.path.join(self.out_dir, "var-full")
+                                  if self.scale == "large" else None)
 
     def summary(self):
         return {"threads": self.load.threads, "connections": self.load.connections,
@@ -186,6 +195,11 @@ class Run:
         self.settings = settings
         self.results = {"ours": {}, "theirs": {}}
         self.figures = {"settings": settings.summary()}
+        if settings.full_page_var_dir:
+            # The small database's stack, measured first: its results under "small", its
+            # figures in a dict of their own; the large one's stay where a default run keeps ours.
+            self.results = dict(small={}, **self.results)
+            self.figures["small"] = {}
         self.wrk_dir = os.path.join(settings.out_dir, "wrk")
 
     def measure(self, site, scenario):
@@ -198,13 +212,13 @@ class Run:
         self.results[site.label][scenario.name] = result
         return result
 
-    def measure_ceiling(self, stack, page_bytes):
+    def measure_ceiling(self, label, stack, page_bytes):
         folder = os.path.join(os.path.dirname(stack.var_dir), "ceiling")
         ceiling = CeilingServer(folder, stack.nginx_conf(), page_bytes)
         try:
             ceiling.start()
             say("the ceiling serves a static file of %d bytes" % page_bytes)
-            self.measure(Site("ours", ceiling.url, "", "", True, lambda: None,
+            self.measure(Site(label, ceiling.url, "", "", True, lambda: None,
                               [folder, stack.var_dir]),
                          load.Scenario("ceiling", "GET", CeilingServer.PATH, 200,
                                        marker=CeilingServer.MARKER))
@@ -223,7 +237,7 @@ class Run:
             timeout=HASH_BOUND_SECONDS + 60)
         return float(result.stdout.split()[1]), cpu.other_work_percent([], start)
 
-    def measure_login_post(self, site, stack, count):
+    def measure_login_post(self, site, stack, count, figures):
         """POST /login between two measurements of the hash bound: on a machine whose speed
         drifts (other work, a busy host), their mean is the bound that applied meanwhile."""
         cost, processes = stack.password_cost(), len(os.sched_getaffinity(0))
@@ -231,46 +245,59 @@ class Run:
         before, other_before = self.hash_bound_rate(site, cost, processes, "before")
         self.measure(site, scenario)
         after, other_after = self.hash_bound_rate(site, cost, processes, "after")
-        self.figures["hash_bound"] = {"password_cost": cost, "processes": processes,
-                                      "seconds": HASH_BOUND_SECONDS, "before": before,
-                                      "after": after,
-                                      "verifications_per_second": (before + after) / 2,
-                                      "other_work_percent": max(other_before, other_after)}
+        figures["hash_bound"] = {"password_cost": cost, "processes": processes,
+                                 "seconds": HASH_BOUND_SECONDS, "before": before, "after": after,
+                                 "verifications_per_second": (before + after) / 2,
+                                 "other_work_percent": max(other_before, other_after)}
 
     def measure_ours(self):
         settings = self.settings
-        stack = OurStack(REPO_DIR, settings.build_dir, settings.var_dir,
+        if settings.full_page_var_dir:
+            self.measure_stack("small", settings.full_page_var_dir, seed.FULL_PAGE,
+                               self.figures["small"])
+        self.measure_stack("ours", settings.var_dir,
+                           seed.LARGE if settings.scale == "large" else None, self.figures)
+
+    def measure_stack(self, label, var_dir, seeding, figures):
+        settings = self.settings
+        stack = OurStack(REPO_DIR, settings.build_dir, var_dir,
                          os.path.join(settings.out_dir, "stack.log"))
-        say("starting our stack on %s (folder %s, output in %s)" % (
-            stack.url, settings.var_dir, stack.log_path))
+        name = "our stack" if label == "ours" else "our %s stack" % label
+        say("starting %s on %s (folder %s, output in %s)" % (
+            name, stack.url, var_dir, stack.log_path))
         try:
             stack.start()
-            self._measure_stack(stack)
+            self._measure_stack(label, stack, seeding, figures)
         finally:
-            stop_without_interruption(stack, "our stack")
+            stop_without_interruption(stack, name)
 
-    def _measure_stack(self, stack):
+    def _measure_stack(self, label, stack, seeding, figures):
+        """Every scenario on one stack; its figures (home page, hash bound, memory, log lines)
+        go into `figures`."""
         settings = self.settings
         logs_before = stack.log_sizes()
-        if settings.scale == "large":
-            self.figures["seed_seconds"] = seed.seed_large(
-                stack, os.path.join(settings.build_dir, "bin", "hash-password"), say)
-        site = Site("ours", stack.url, "bench" + secrets.token_hex(4), random_password(), True,
+        if seeding:
+            figures["seed_seconds"] = seed.seed(
+                stack, seeding, os.path.join(settings.build_dir, "bin", "hash-password"), say)
+        site = Site(label, stack.url, "bench" + secrets.token_hex(4), random_password(), True,
                     lambda: settle_stack(stack), [stack.var_dir])
         browser.register(site.url, site.username, site.password)
         count = settings.load.connections
         index_scenario = index_signed_in(site, count)
-        self.figures["home_page_bytes"] = len(site.home_page)
-        self.measure_ceiling(stack, len(site.home_page))
+        figures["home_page_bytes"] = len(site.home_page)
+        self.measure_ceiling(label, stack, len(site.home_page))
         self.measure(site, login_get())
         self.measure(site, index_scenario)
-        rss_after_index = fastcgi_processes(stack.run_dir)
+        memory_after_index = fastcgi_processes(stack.run_dir)
         self.measure(site, index_visitor())
-        self.measure_login_post(site, stack, count)
+        self.measure_login_post(site, stack, count, figures)
         self.measure(site, register_post(site, count))
-        self.figures["rss_mib"] = {"after_index_signed_in": rss_after_index,
-                                   "at_end": fastcgi_processes(stack.run_dir)}
-        self.figures["log_problems"] = new_log_problems(stack, logs_before)
+        # Requests still queued when wrk stopped are being hashed: their 16 MiB regions are
+        # transient, so memory is read once they are done.
+        settle_stack(stack)
+        figures["memory_mib"] = {"after_index_signed_in": memory_after_index,
+                                 "at_end": fastcgi_processes(stack.run_dir)}
+        figures["log_problems"] = new_log_problems(stack, logs_before)
 
     def measure_theirs(self):
         settings = self.settings
@@ -323,52 +350,78 @@ def new_log_problems(stack, sizes_before):
 # ---------------------------------------------------------------- the report
 
 def report_text(run):
+    settings, figures = run.settings, run.figures
     ours, theirs = run.results["ours"], run.results["theirs"]
-    figures = run.figures
-    ceiling = ours.get("ceiling")
-    ceiling_rps = ceiling["requests_per_second"] if ceiling and not ceiling["failed"] else None
-    hash_bound = figures.get("hash_bound", {}).get("verifications_per_second")
-    settings = run.settings
+    small = run.results.get("small")
     parts = ["make bench: wrk -t%d -c%d -d%s on 127.0.0.1, %d cores, SCALE=%s" % (
         settings.load.threads, settings.load.connections, settings.load.duration,
         len(os.sched_getaffinity(0)), settings.scale)]
-    parts += disturbance_warnings(figures, run.results["ours"])
-    if "home_page_bytes" in figures:
-        parts.append("home page %d bytes; ceiling = nginx serving a static file of that size" %
-                     figures["home_page_bytes"])
-    if hash_bound:
-        bound = figures["hash_bound"]
-        parts.append("hash bound: %.1f verifications/s (yescrypt cost %d, %d processes; mean of "
-                     "%.1f before and %.1f after login_post)" % (
-                         hash_bound, bound["password_cost"], bound["processes"], bound["before"],
-                         bound["after"]))
-    if hash_bound and abs(bound["before"] - bound["after"]) > 0.25 * hash_bound:
-        parts.append("WARNING: the hash bound moved by more than 25% during login_post: this "
-                     "machine's speed changed (other work running?); treat the figures with care")
-    if ours:
-        parts += ["", "Ours (this checkout):",
-                  report.scenario_table(ours, ceiling_rps, hash_bound)]
-    if "rss_mib" in figures:
-        parts += ["", "Resident memory of our FastCGI processes:",
-                  report.rss_table(figures["rss_mib"]["after_index_signed_in"],
-                                   figures["rss_mib"]["at_end"])]
+    parts += disturbance_warnings(figures, run.results)
+    if small is None:
+        parts += stack_lines(ours, figures, "Ours (this checkout):")
+    else:
+        parts += ["", "== Small database, home page full: demo data and %d seeded posts (%s)" % (
+            seed.FULL_PAGE.posts, settings.full_page_var_dir)]
+        parts += stack_lines(small, figures["small"], "Ours, small database:")
+        parts += ["", "== Large database: %d seeded users and %d posts (%s)" % (
+            seed.LARGE.users, seed.LARGE.posts, settings.var_dir)]
+        parts += stack_lines(ours, figures, "Ours, large database:")
+    if "large_vs_small" in figures:
+        parts += ["", "Large / small (same sitting, one after the other):"]
+        parts += report.large_small_lines(figures["large_vs_small"])
     if theirs:
         parts += ["", "Theirs (%s, home page %d bytes):" % (
             settings.compare, figures.get("their_home_page_bytes", 0)),
                   report.scenario_table(theirs), "",
                   "Ours / theirs (requests/s, same sitting, one after the other):",
                   report.comparison_table(ours, theirs)]
-    details = "\n".join(d for d in (report.failure_details("ours", ours),
-                                    report.failure_details("theirs", theirs)) if d)
+    details = "\n".join(filter(None, (report.failure_details(label, results)
+                                      for label, results in run.results.items())))
     if details:
         parts += ["", details]
-    for name, problem in figures.get("log_problems", {}).items():
-        parts += ["", "%s: %d problem lines during this run, first:" % (name, problem["count"])]
-        parts += ["    " + line[:300] for line in problem["first"]]
+    parts += log_problem_lines(figures.get("small", {}).get("log_problems", {}), "small stack ")
+    parts += log_problem_lines(figures.get("log_problems", {}), "")
     return "\n".join(parts) + "\n"
 
 
-def disturbance_warnings(figures, ours):
+def stack_lines(results, figures, title):
+    """One stack's part of the report: its page size, hash bound, scenarios and memory."""
+    ceiling = results.get("ceiling")
+    ceiling_rps = ceiling["requests_per_second"] if ceiling and not ceiling["failed"] else None
+    bound = figures.get("hash_bound", {})
+    hash_bound = bound.get("verifications_per_second")
+    lines = []
+    if "home_page_bytes" in figures:
+        lines.append("home page %d bytes; ceiling = nginx serving a static file of that size" %
+                     figures["home_page_bytes"])
+    if hash_bound:
+        lines.append("hash bound: %.1f verifications/s (yescrypt cost %d, %d processes; mean of "
+                     "%.1f before and %.1f after login_post)" % (
+                         hash_bound, bound["password_cost"], bound["processes"], bound["before"],
+                         bound["after"]))
+    if hash_bound and abs(bound["before"] - bound["after"]) > 0.25 * hash_bound:
+        lines.append("WARNING: the hash bound moved by more than 25% during login_post: this "
+                     "machine's speed changed (other work running?); treat the figures with care")
+    if results:
+        lines += ["", title, report.scenario_table(results, ceiling_rps, hash_bound)]
+    if "memory_mib" in figures:
+        lines += ["", "Memory of our FastCGI processes (MiB):",
+                  report.memory_table(figures["memory_mib"]["after_index_signed_in"],
+                                      figures["memory_mib"]["at_end"]),
+                  report.MEMORY_NOTE]
+    return lines
+
+
+def log_problem_lines(log_problems, prefix):
+    lines = []
+    for name, problem in log_problems.items():
+        lines += ["", "%s%s: %d problem lines during this run, first:" % (
+            prefix, name, problem["count"])]
+        lines += ["    " + line[:300] for line in problem["first"]]
+    return lines
+
+
+def disturbance_warnings(figures, results):
     """Other work on the machine lowers every figure: say when there was enough to matter."""
     warnings = []
     for key, when in (("busy_percent_before", "before our stack started"),
@@ -376,15 +429,29 @@ def disturbance_warnings(figures, ours):
         busy = figures.get(key)
         if busy is not None and busy > BUSY_WARNING_PERCENT:
             warnings.append("WARNING: other work kept this machine %.0f%% busy %s" % (busy, when))
-    disturbed = [name for name, result in ours.items()
-                 if result.get("other_work_percent", 0) > BUSY_WARNING_PERCENT]
-    if figures.get("hash_bound", {}).get("other_work_percent", 0) > BUSY_WARNING_PERCENT:
-        disturbed.append("hash bound")
+    disturbed = []
+    # Only our stacks' processes are ours to watch; theirs have no 'other CPU'.
+    for prefix, stack_results, stack_figures in (
+            ("small ", results.get("small", {}), figures.get("small", {})),
+            ("", results["ours"], figures)):
+        disturbed += [prefix + name for name, result in stack_results.items()
+                      if result.get("other_work_percent", 0) > BUSY_WARNING_PERCENT]
+        if stack_figures.get("hash_bound", {}).get("other_work_percent", 0) > \
+                BUSY_WARNING_PERCENT:
+            disturbed.append(prefix + "hash bound")
     if disturbed:
         warnings.append("WARNING: other work took over %d%% of the CPU during: %s; those figures "
                         "are too low (see 'other CPU')" % (BUSY_WARNING_PERCENT,
                                                            ", ".join(disturbed)))
     return warnings
+
+
+def large_small_comparison(run):
+    """SCALE=large's verdict: the large stack's figures against the small one's."""
+    small, large = run.figures["small"], run.figures
+    return report.large_small_figures(run.results["small"], run.results["ours"],
+                                      small.get("home_page_bytes", 0),
+                                      large.get("home_page_bytes", 0))
 
 
 def any_failed(run):
@@ -423,6 +490,8 @@ def main():
     finally:
         run.figures["results"] = run.results
         run.figures["seconds"] = round(time.monotonic() - started, 1)
+    if "small" in run.results:
+        run.figures["large_vs_small"] = large_small_comparison(run)
     text = report_text(run)
     print(text, end="")
     report.write(os.path.join(settings.out_dir, "results.txt"),

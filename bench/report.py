@@ -90,24 +90,100 @@ def comparison_table(ours, theirs):
     return _table(header, rows)
 
 
-def rss_table(after_index, at_end):
+def _mib(value):
+    return "-" if value is None else "%.1f" % value
+
+
+def _total(processes, key):
+    values = [process[key] for process in processes]
+    return None if None in values else sum(values)
+
+
+MEMORY_NOTE = ("RSS counts each shared library page again in every process that maps it; PSS "
+               "divides it among them,\nso the PSS total is the memory these processes take "
+               "together.")
+
+
+def memory_table(after_index, at_end):
     """One row per FastCGI process seen at either moment; '-' where it was not there (a worker
-    that exited or was restarted in between)."""
-    header = ["route", "role", "pid", "after index_signed_in MiB", "at end MiB"]
+    that exited or was restarted in between), or where its PSS could not be read."""
+    header = ["route", "role", "pid", "RSS after index_signed_in", "PSS after index_signed_in",
+              "RSS at end", "PSS at end"]
     by_pid = {}
     for moment, processes in (("after", after_index), ("end", at_end)):
         for process in processes:
             row = by_pid.setdefault(process["pid"], dict(process, after=None, end=None))
-            row[moment] = process["rss_mib"]
+            row[moment] = process
     rows = []
     for process in sorted(by_pid.values(),
                           key=lambda p: (p["route"], p["role"] != "supervisor", p["pid"])):
-        rows.append([process["route"], process["role"], process["pid"],
-                     "-" if process["after"] is None else "%.1f" % process["after"],
-                     "-" if process["end"] is None else "%.1f" % process["end"]])
-    totals = ["total", "", "", "%.1f" % sum(p["rss_mib"] for p in after_index),
-              "%.1f" % sum(p["rss_mib"] for p in at_end)]
+        cells = [process["route"], process["role"], process["pid"]]
+        for seen in (process["after"], process["end"]):
+            cells += [_mib(seen and seen["rss_mib"]), _mib(seen and seen["pss_mib"])]
+        rows.append(cells)
+    totals = ["total", "", ""]
+    for processes in (after_index, at_end):
+        totals += [_mib(_total(processes, "rss_mib")), _mib(_total(processes, "pss_mib"))]
     return _table(header, rows + [totals])
+
+
+# ---------------------------------------------------------------- large database against small
+
+# The scenarios the large database must not slow down, and by how much at most.
+LARGE_SMALL_KEY_SCENARIOS = ("index_signed_in", "login_post")
+LARGE_SMALL_TOLERANCE = 0.10
+
+
+def large_small_figures(small, large, small_page_bytes, large_page_bytes):
+    """Per scenario measured on both: requests/s and p99 of each, large/small, and for the key
+    scenarios whether large is within the tolerance of small (either way: a large database
+    faster by more than that means the figures are too noisy to show anything)."""
+    scenarios = {}
+    for name, small_result in small.items():
+        large_result = large.get(name)
+        if large_result is None:
+            continue
+        row = {"small_failed": small_result["failed"], "large_failed": large_result["failed"]}
+        for label, result in (("small", small_result), ("large", large_result)):
+            if not result["failed"]:
+                row[label + "_requests_per_second"] = result["requests_per_second"]
+                row[label + "_p99_ms"] = result["latency_us"]["p99"] / 1000
+        if "small_requests_per_second" in row and "large_requests_per_second" in row \
+                and row["small_requests_per_second"]:
+            row["ratio"] = row["large_requests_per_second"] / row["small_requests_per_second"]
+        if name in LARGE_SMALL_KEY_SCENARIOS:
+            row["within_tolerance"] = ("ratio" in row and
+                                       abs(row["ratio"] - 1) <= LARGE_SMALL_TOLERANCE)
+        scenarios[name] = row
+    key_rows = [scenarios.get(name, {}) for name in LARGE_SMALL_KEY_SCENARIOS]
+    return {"scenarios": scenarios, "tolerance": LARGE_SMALL_TOLERANCE,
+            "home_page_bytes": {"small": small_page_bytes, "large": large_page_bytes},
+            "key_scenarios_within_tolerance": all(row.get("within_tolerance")
+                                                  for row in key_rows)}
+
+
+def large_small_lines(figures):
+    tolerance = "%.0f%%" % (100 * figures["tolerance"])
+    header = ["scenario", "small req/s", "large req/s", "large/small", "small p99 ms",
+              "large p99 ms", "within " + tolerance]
+    rows = []
+    for name, row in figures["scenarios"].items():
+        def cell(key, template):
+            return template % row[key] if key in row else "-"
+
+        within = row.get("within_tolerance")
+        rows.append([name,
+                     "FAILED" if row["small_failed"] else cell("small_requests_per_second", "%.1f"),
+                     "FAILED" if row["large_failed"] else cell("large_requests_per_second", "%.1f"),
+                     cell("ratio", "%.2fx"), cell("small_p99_ms", "%.1f"),
+                     cell("large_p99_ms", "%.1f"),
+                     "-" if within is None else ("yes" if within else "NO")])
+    pages = figures["home_page_bytes"]
+    verdict = "yes" if figures["key_scenarios_within_tolerance"] else "NO"
+    return [_table(header, rows),
+            "home page: small %d bytes, large %d bytes" % (pages["small"], pages["large"]),
+            "%s within %s of small: %s" % (" and ".join(LARGE_SMALL_KEY_SCENARIOS), tolerance,
+                                           verdict)]
 
 
 def write(text_path, json_path, text, figures):

@@ -160,18 +160,35 @@ def _socket_arg(argv):
     return None
 
 
-def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
+def _kib_field(path, name):
+    """A "Name:   123 kB" line's value in MiB, or None when the file has no such line."""
+    with open(path) as fields:
+        for line in fields:
+            if line.startswith(name + ":"):
                 return int(line.split()[1]) / 1024
     return None
 
 
+def memory_mib(pid):
+    """(RSS, PSS) of a process in MiB. RSS counts every page it maps in full, shared library
+    pages too; PSS divides each page among the processes that map it. PSS is None where the
+    kernel has no smaps_rollup (before Linux 4.14) or will not show it to us."""
+    rss = _kib_field("/proc/%d/status" % pid, "VmRSS")
+    try:
+        pss = _kib_field("/proc/%d/smaps_rollup" % pid, "Pss")
+    except PermissionError:
+        pss = None
+    except FileNotFoundError:
+        if not os.path.exists("/proc/%d" % pid):
+            raise  # the process is gone, not the file
+        pss = None
+    return rss, pss
+
+
 def fastcgi_processes(run_dir):
     """Every FastCGI process of a stack: those serving a socket in its run folder (MariaDB's
-    mysqld.sock aside). Returns dicts with pid, route, role (supervisor or worker) and rss_mib;
-    a supervisor is a process whose parent is not one of them."""
+    mysqld.sock aside). Returns dicts with pid, route, role (supervisor or worker), rss_mib and
+    pss_mib; a supervisor is a process whose parent is not one of them."""
     found = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -182,7 +199,8 @@ def fastcgi_processes(run_dir):
             if (socket_path and os.path.dirname(socket_path) == run_dir
                     and socket_path.endswith(".sock")
                     and os.path.basename(socket_path) != "mysqld.sock"):
-                found[pid] = {"pid": pid, "parent": _parent(pid), "rss_mib": rss_mib(pid),
+                rss, pss = memory_mib(pid)
+                found[pid] = {"pid": pid, "parent": _parent(pid), "rss_mib": rss, "pss_mib": pss,
                               "route": os.path.basename(socket_path)[:-len(".sock")]}
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
