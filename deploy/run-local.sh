@@ -12,9 +12,6 @@ BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 WORKERS=${WORKERS:-$(($(nproc) > 2 ? $(nproc) : 2))}
 
 ROUTES=(login register logout index)
-# Sign-in and registration spend most of a request hashing a password between database calls:
-# one worker more than WORKERS keeps every core hashing while another worker waits on MariaDB.
-HASHING_ROUTES=(login register)
 DB_NAME=microblog
 DB_USER=microblog
 READY_TIMEOUT=20
@@ -413,13 +410,9 @@ fi
 for route in "${ROUTES[@]}"; do
     # Stale from a stack that was killed; the lock proves no program of this stack uses it.
     rm -f -- "$RUN_DIR/$route.sock"
-    workers=$WORKERS
-    if [[ " ${HASHING_ROUTES[*]} " == *" $route "* ]]; then
-        workers=$((WORKERS + 1))
-    fi
     start_background "$route" "$LOG_DIR/$route.log" \
         "$BUILD_DIR/bin/$route" --config "$CONFIG_FILE" --socket "$RUN_DIR/$route.sock" \
-        --workers "$workers"
+        --workers "$WORKERS"
     ROUTE_PIDS+=("$STARTED_PID")
 done
 start_background nginx "$LOG_DIR/nginx-error.log" nginx "${nginx_args[@]}"
