@@ -7,11 +7,13 @@ static file of the same size with the same settings) and POST /login with the ha
 (password verifications per second with one process per core). With COMPARE=URL it then
 measures another deployment of the same pages the same way, after ours has stopped.
 
-SCALE=large measures two stacks one after the other and compares them: first a small database
-whose home page is full (the demo data and 30 seeded posts, in build/bench/var-full), then a large
-one (100,000 users and 1,000,000 posts, in build/bench/var-large). Both show the page's 25 posts,
-so the comparison isolates table size. Without SCALE the stack has only the demo data, as the
-PHP-FPM peer does.
+SCALE=large runs two stacks side by side and compares them: a small database whose home page is
+full (the demo data and 30 seeded posts, in build/bench/var-full) and a large one (100,000 users
+and 1,000,000 posts, in build/bench/var-large). Both show the page's 25 posts, so the comparison
+isolates table size. This machine's speed drifts over minutes, so each scenario is measured on
+the small stack and at once on the large one, the idle one waiting meanwhile; the two scenarios
+the large database is held to (report.LARGE_SMALL_KEY_SCENARIOS) are measured in two such rounds.
+Without SCALE the stack has only the demo data, as the PHP-FPM peer does.
 
 Environment: BUILD_DIR (absolute), DURATION (wrk's -d, default 10s), CONNECTIONS (32),
 THREADS (2), SCALE (large), COMPARE, COMPARE_USER, COMPARE_PASSWORD. Exits 1 when any scenario
@@ -43,6 +45,11 @@ HASH_BOUND_SECONDS = 5
 COMPARE_PAUSE_SECONDS = 3
 BUSY_SAMPLE_SECONDS = 2
 BUSY_WARNING_PERCENT = 10
+# SCALE=large: rounds of the scenarios the large database is held to (small, large, small,
+# large), so the report shows how far the ratio moves from one round to the next.
+KEY_SCENARIO_ROUNDS = 2
+SMALL_STACK_NAME = "our small stack"
+LARGE_STACK_NAME = "our large stack"
 # Log lines that mean something went wrong; nginx marks its own with a level in brackets.
 LOG_PROBLEM = re.compile(r"\[(warn|error|crit|alert|emerg)\]|warning|error|fail|crash|abort|"
                          r"killed|signal|exception|sanitizer", re.I)
@@ -96,7 +103,7 @@ class Settings:
         self.out_dir = os.path.join(self.build_dir, "bench")
         # Short: the stack's Unix socket paths under it must stay within 107 bytes.
         self.var_dir = os.path.join(self.out_dir, "var-large" if self.scale == "large" else "var")
-        # With SCALE=large, the small database measured first, for the large one to be held to.
+        # With SCALE=large, the small database, for the large one to be held to.
         self.full_page_var_dir = (os.path.join(self.out_dir, "var-full")
                                   if self.scale == "large" else None)
 
@@ -196,20 +203,30 @@ class Run:
         self.results = {"ours": {}, "theirs": {}}
         self.figures = {"settings": settings.summary()}
         if settings.full_page_var_dir:
-            # The small database's stack, measured first: its results under "small", its
-            # figures in a dict of their own; the large one's stay where a default run keeps ours.
+            # The small database's stack: its results under "small", its figures in a dict of
+            # their own; the large one's stay where a default run keeps ours.
             self.results = dict(small={}, **self.results)
             self.figures["small"] = {}
         self.wrk_dir = os.path.join(settings.out_dir, "wrk")
 
     def measure(self, site, scenario):
+        result = self.run_load(site, scenario)
+        self.results[site.label][scenario.name] = result
+        return result
+
+    def run_load(self, site, scenario, round_number=None):
+        """One load of one scenario on a settled site. `round_number` tells the rounds of a
+        scenario measured more than once apart, in the progress lines and wrk's files."""
         site.settle()
-        say("%s: %s for %s" % (site.label, scenario.name, self.settings.load.duration))
+        name, file_label = scenario.name, site.label
+        if round_number is not None:
+            name += " round %d" % round_number
+            file_label += "-round%d" % round_number
+        say("%s: %s for %s" % (site.label, name, self.settings.load.duration))
         start = cpu.sample(site.markers)
-        result = load.run(scenario, site.url, self.settings.load, self.wrk_dir, site.label)
+        result = load.run(scenario, site.url, self.settings.load, self.wrk_dir, file_label)
         if site.markers:
             result["other_work_percent"] = cpu.other_work_percent(site.markers, start)
-        self.results[site.label][scenario.name] = result
         return result
 
     def measure_ceiling(self, label, stack, page_bytes):
@@ -250,42 +267,46 @@ class Run:
                                  "verifications_per_second": (before + after) / 2,
                                  "other_work_percent": max(other_before, other_after)}
 
-    def measure_ours(self):
-        settings = self.settings
-        if settings.full_page_var_dir:
-            self.measure_stack("small", settings.full_page_var_dir, seed.FULL_PAGE,
-                               self.figures["small"])
-        self.measure_stack("ours", settings.var_dir,
-                           seed.LARGE if settings.scale == "large" else None, self.figures)
+    # ------------------------------------------------ our stacks
 
-    def measure_stack(self, label, var_dir, seeding, figures):
-        settings = self.settings
-        stack = OurStack(REPO_DIR, settings.build_dir, var_dir,
-                         os.path.join(settings.out_dir, "stack.log"))
-        name = "our stack" if label == "ours" else "our %s stack" % label
-        say("starting %s on %s (folder %s, output in %s)" % (
-            name, stack.url, var_dir, stack.log_path))
+    def new_stack(self, var_dir):
+        return OurStack(REPO_DIR, self.settings.build_dir, var_dir,
+                        os.path.join(self.settings.out_dir, "stack.log"))
+
+    def new_site(self, label, stack, settle):
+        """One of our stacks as a site under test, with a user of its own registered on it."""
+        site = Site(label, stack.url, "bench" + secrets.token_hex(4), random_password(), True,
+                    settle, [stack.var_dir])
+        browser.register(site.url, site.username, site.password)
+        return site
+
+    def measure_ours(self):
+        if self.settings.full_page_var_dir:
+            self.measure_side_by_side()
+        else:
+            self.measure_stack()
+
+    def measure_stack(self):
+        """Without SCALE: every scenario on our one stack."""
+        stack = self.new_stack(self.settings.var_dir)
+        say("starting our stack on %s (folder %s, output in %s)" % (
+            stack.url, stack.var_dir, stack.log_path))
         try:
             stack.start()
-            self._measure_stack(label, stack, seeding, figures)
+            self._measure_stack(stack)
         finally:
-            stop_without_interruption(stack, name)
+            stop_without_interruption(stack, "our stack")
 
-    def _measure_stack(self, label, stack, seeding, figures):
+    def _measure_stack(self, stack):
         """Every scenario on one stack; its figures (home page, hash bound, memory, log lines)
-        go into `figures`."""
-        settings = self.settings
+        go into the run's figures."""
+        figures = self.figures
         logs_before = stack.log_sizes()
-        if seeding:
-            figures["seed_seconds"] = seed.seed(
-                stack, seeding, os.path.join(settings.build_dir, "bin", "hash-password"), say)
-        site = Site(label, stack.url, "bench" + secrets.token_hex(4), random_password(), True,
-                    lambda: settle_stack(stack), [stack.var_dir])
-        browser.register(site.url, site.username, site.password)
-        count = settings.load.connections
+        site = self.new_site("ours", stack, lambda: settle_stack(stack))
+        count = self.settings.load.connections
         index_scenario = index_signed_in(site, count)
         figures["home_page_bytes"] = len(site.home_page)
-        self.measure_ceiling(label, stack, len(site.home_page))
+        self.measure_ceiling("ours", stack, len(site.home_page))
         self.measure(site, login_get())
         self.measure(site, index_scenario)
         memory_after_index = fastcgi_processes(stack.run_dir)
@@ -298,6 +319,101 @@ class Run:
         figures["memory_mib"] = {"after_index_signed_in": memory_after_index,
                                  "at_end": fastcgi_processes(stack.run_dir)}
         figures["log_problems"] = new_log_problems(stack, logs_before)
+
+    # ------------------------------------------------ SCALE=large: two stacks side by side
+
+    def measure_side_by_side(self):
+        """Both stacks run for the whole measurement, the one not under load idle, so each
+        scenario can be measured on the small one and at once on the large one."""
+        settings = self.settings
+        started = []
+        try:
+            for var_dir, name in ((settings.full_page_var_dir, SMALL_STACK_NAME),
+                                  (settings.var_dir, LARGE_STACK_NAME)):
+                # Made once the one before listens: its port is then taken, not offered twice.
+                stack = self.new_stack(var_dir)
+                started.append((stack, name))
+                say("starting %s on %s (folder %s, output in %s)" % (
+                    name, stack.url, var_dir, stack.log_path))
+                stack.start()
+            self._measure_side_by_side(started[0][0], started[1][0])
+        finally:
+            for stack, name in reversed(started):
+                stop_without_interruption(stack, name)
+
+    def _measure_side_by_side(self, small, large):
+        """Every scenario on both stacks, small then large. The small stack's figures go under
+        "small", the large one's where a single stack's would."""
+        stacks = [small, large]
+        figures = [self.figures["small"], self.figures]
+        logs_before = [stack.log_sizes() for stack in stacks]
+        hash_password_bin = os.path.join(self.settings.build_dir, "bin", "hash-password")
+        for stack, seeding, stack_figures in zip(stacks, (seed.FULL_PAGE, seed.LARGE), figures):
+            stack_figures["seed_seconds"] = seed.seed(stack, seeding, hash_password_bin, say)
+        # Work one stack left behind would slow the other's measurement: both settle.
+        pair = [self.new_site(label, stack, lambda: settle_stacks(stacks))
+                for label, stack in (("small", small), ("ours", large))]
+        count = self.settings.load.connections
+        index_scenarios = [index_signed_in(site, count) for site in pair]
+        for site, stack_figures in zip(pair, figures):
+            stack_figures["home_page_bytes"] = len(site.home_page)
+        # nginx's settings are the same on both, and so is the page's size: one ceiling for both.
+        self.measure_ceiling("small", small, len(pair[0].home_page))
+        self.measure_both(pair, [login_get() for _ in pair])
+        self.measure_both(pair, index_scenarios)
+        memory_after_index = fastcgi_processes(large.run_dir)
+        self.measure_both(pair, [index_visitor() for _ in pair])
+        self.measure_login_post_both(pair, stacks, count)
+        self.measure_both(pair, [register_post(site, count) for site in pair])
+        # As for one stack: memory once the queued password hashes are done.
+        settle_stacks(stacks)
+        self.figures["memory_mib"] = {"after_index_signed_in": memory_after_index,
+                                      "at_end": fastcgi_processes(large.run_dir)}
+        for stack, before, stack_figures in zip(stacks, logs_before, figures):
+            stack_figures["log_problems"] = new_log_problems(stack, before)
+
+    def measure_both(self, pair, scenarios):
+        """One scenario (one Scenario per site) on the small stack, then at once on the large
+        one; the key scenarios in several such rounds, for their spread to show."""
+        name = scenarios[0].name
+        rounds = KEY_SCENARIO_ROUNDS if name in report.LARGE_SMALL_KEY_SCENARIOS else 1
+        self.keep_rounds(pair, name, [self.measure_round(pair, scenarios, number, rounds)
+                                      for number in range(1, rounds + 1)])
+
+    def measure_round(self, pair, scenarios, number, rounds):
+        """[small's result, large's] of one round."""
+        round_number = number if rounds > 1 else None
+        return [self.run_load(site, scenario, round_number)
+                for site, scenario in zip(pair, scenarios)]
+
+    def keep_rounds(self, pair, name, per_round):
+        """Each side's result: its only round's, or the mean of its rounds (with the rounds)."""
+        for side, site in enumerate(pair):
+            rounds = [results[side] for results in per_round]
+            self.results[site.label][name] = rounds[0] if len(rounds) == 1 else \
+                mean_of_rounds(rounds)
+
+    def measure_login_post_both(self, pair, stacks, count):
+        """POST /login in rounds, each after a measurement of the hash bound of its own: each
+        side's share of the bound is then taken against the machine's speed of that minute."""
+        costs = {stack.password_cost() for stack in stacks}
+        if len(costs) != 1:
+            raise RuntimeError("the small and large stacks hash passwords at different costs "
+                               "(%s): their sign-ins cannot be compared" % sorted(costs))
+        cost, processes = costs.pop(), len(os.sched_getaffinity(0))
+        scenarios = [login_post(site, count) for site in pair]
+        per_round, bounds = [], []
+        for number in range(1, KEY_SCENARIO_ROUNDS + 1):
+            rate, other = self.hash_bound_rate(pair[0], cost, processes,
+                                               "before round %d of" % number)
+            bounds.append({"verifications_per_second": rate, "other_work_percent": other})
+            results = self.measure_round(pair, scenarios, number, KEY_SCENARIO_ROUNDS)
+            for result in results:
+                set_hash_bound(result, rate)
+            per_round.append(results)
+        self.keep_rounds(pair, "login_post", per_round)
+        self.figures["hash_bound_rounds"] = {"password_cost": cost, "processes": processes,
+                                             "seconds": HASH_BOUND_SECONDS, "rounds": bounds}
 
     def measure_theirs(self):
         settings = self.settings
@@ -314,9 +430,46 @@ class Run:
         self.figures["their_home_page_bytes"] = len(site.home_page)
 
 
-def settle_stack(stack):
+def set_hash_bound(result, rate):
+    """A login_post result's hash bound, measured in its own round, and its share of it."""
+    result["hash_bound_per_second"] = rate
+    if not result["failed"] and rate:
+        result["of_hash_bound"] = result["requests_per_second"] / rate
+
+
+def _mean(values):
+    return sum(values) / len(values)
+
+
+def mean_of_rounds(rounds):
+    """A scenario measured in rounds as one result, in the form the report's tables read: the
+    rounds' mean requests/s, latencies and share of the hash bound, failed when any round
+    failed, the most other work of any round; the rounds themselves under "rounds"."""
+    result = {"rounds": rounds,
+              "failed": any(one["failed"] for one in rounds),
+              "requests": sum(one["requests"] for one in rounds),
+              "error_count": sum(one["error_count"] for one in rounds),
+              "requests_per_second": _mean([one["requests_per_second"] for one in rounds]),
+              "latency_us": {key: _mean([one["latency_us"][key] for one in rounds])
+                             for key in rounds[0]["latency_us"]}}
+    others = [one["other_work_percent"] for one in rounds if "other_work_percent" in one]
+    if others:
+        result["other_work_percent"] = max(others)
+    shares = [one.get("of_hash_bound") for one in rounds]
+    if None not in shares:
+        result["of_hash_bound"] = _mean(shares)
+    return result
+
+
+def settle_stack(stack, name="our stack"):
     if not wait_until_idle(stack.var_dir):
-        say("our stack is still busy after the last load; measuring anyway")
+        say("%s is still busy after the last load; measuring anyway" % name)
+
+
+def settle_stacks(stacks):
+    """The side-by-side pair, small stack first."""
+    for stack, name in zip(stacks, (SMALL_STACK_NAME, LARGE_STACK_NAME)):
+        settle_stack(stack, name)
 
 
 def stop_without_interruption(server, name):
@@ -360,14 +513,19 @@ def report_text(run):
     if small is None:
         parts += stack_lines(ours, figures, "Ours (this checkout):")
     else:
+        rounds = "%s: mean of %d rounds" % (" and ".join(report.LARGE_SMALL_KEY_SCENARIOS),
+                                            KEY_SCENARIO_ROUNDS)
         parts += ["", "== Small database, home page full: demo data and %d seeded posts (%s)" % (
             seed.FULL_PAGE.posts, settings.full_page_var_dir)]
-        parts += stack_lines(small, figures["small"], "Ours, small database:")
+        parts += stack_lines(small, figures["small"], "Ours, small database (%s):" % rounds)
         parts += ["", "== Large database: %d seeded users and %d posts (%s)" % (
             seed.LARGE.users, seed.LARGE.posts, settings.var_dir)]
-        parts += stack_lines(ours, figures, "Ours, large database:")
+        parts += stack_lines(ours, figures, "Ours, large database (%s):" % rounds,
+                             small.get("ceiling"))
     if "large_vs_small" in figures:
-        parts += ["", "Large / small (same sitting, one after the other):"]
+        parts += ["", "Large / small (same sitting, both stacks running; each scenario on the "
+                      "small stack, then at once on the large one):"]
+        parts += hash_bound_rounds_lines(figures.get("hash_bound_rounds"))
         parts += report.large_small_lines(figures["large_vs_small"])
     if theirs:
         parts += ["", "Theirs (%s, home page %d bytes):" % (
@@ -384,16 +542,18 @@ def report_text(run):
     return "\n".join(parts) + "\n"
 
 
-def stack_lines(results, figures, title):
-    """One stack's part of the report: its page size, hash bound, scenarios and memory."""
-    ceiling = results.get("ceiling")
+def stack_lines(results, figures, title, shared_ceiling=None):
+    """One stack's part of the report: its page size, hash bound, scenarios and memory.
+    `shared_ceiling`: the ceiling measured for another stack, when this one had none of its own."""
+    ceiling = results.get("ceiling") or shared_ceiling
     ceiling_rps = ceiling["requests_per_second"] if ceiling and not ceiling["failed"] else None
     bound = figures.get("hash_bound", {})
     hash_bound = bound.get("verifications_per_second")
     lines = []
     if "home_page_bytes" in figures:
-        lines.append("home page %d bytes; ceiling = nginx serving a static file of that size" %
-                     figures["home_page_bytes"])
+        lines.append("home page %d bytes; ceiling = nginx serving a static file of that size%s" % (
+            figures["home_page_bytes"], " (measured once, with the small stack's settings)"
+            if shared_ceiling else ""))
     if hash_bound:
         lines.append("hash bound: %.1f verifications/s (yescrypt cost %d, %d processes; mean of "
                      "%.1f before and %.1f after login_post)" % (
@@ -409,6 +569,21 @@ def stack_lines(results, figures, title):
                   report.memory_table(figures["memory_mib"]["after_index_signed_in"],
                                       figures["memory_mib"]["at_end"]),
                   report.MEMORY_NOTE]
+    return lines
+
+
+def hash_bound_rounds_lines(bound):
+    """SCALE=large's hash bound, measured before each round of login_post."""
+    if not bound:
+        return []
+    rates = [one["verifications_per_second"] for one in bound["rounds"]]
+    lines = ["hash bound: %s verifications/s (yescrypt cost %d, %d processes, %d s; one "
+             "measurement before each round of login_post)" % (
+                 ", ".join("%.1f" % rate for rate in rates), bound["password_cost"],
+                 bound["processes"], bound["seconds"])]
+    if max(rates) - min(rates) > 0.25 * _mean(rates):
+        lines.append("WARNING: the hash bound moved by more than 25% between rounds: this "
+                     "machine's speed changed (other work running?); treat the figures with care")
     return lines
 
 
@@ -439,6 +614,9 @@ def disturbance_warnings(figures, results):
         if stack_figures.get("hash_bound", {}).get("other_work_percent", 0) > \
                 BUSY_WARNING_PERCENT:
             disturbed.append(prefix + "hash bound")
+    for number, bound in enumerate(figures.get("hash_bound_rounds", {}).get("rounds", []), 1):
+        if bound["other_work_percent"] > BUSY_WARNING_PERCENT:
+            disturbed.append("hash bound round %d" % number)
     if disturbed:
         warnings.append("WARNING: other work took over %d%% of the CPU during: %s; those figures "
                         "are too low (see 'other CPU')" % (BUSY_WARNING_PERCENT,
