@@ -29,6 +29,25 @@ std::string find_session_sql(const CompanionRead& companion) {
     return "(SELECT 0, u.id, u.username" + padding + live_session + ") UNION ALL (" +
            companion.sql + ")";
 }
+// The session's row (tag 0) becomes the identity, the others (tag 1) the companion rows, in
+// the order the companion's ORDER BY gave them; nothing when there is no session row.
+std::optional<Resumed> split_rows(std::vector<Row>& rows) {
+    std::optional<Resumed> resumed;
+    CompanionRows companion_rows;
+    for (Row& row : rows) {
+        if (row.at(0) == "0") {
+            resumed.emplace();
+            resumed->identity.user_id = row.at(1).value_or("");
+            resumed->identity.username = row.at(2).value_or("");
+        } else {
+            companion_rows.emplace_back(std::make_move_iterator(row.begin() + 1),
+                                        std::make_move_iterator(row.end()));
+        }
+    }
+    if (resumed)
+        resumed->companion_rows = std::move(companion_rows);
+    return resumed;
+}
 }  // namespace
 
 SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolicy& cookies,
@@ -67,18 +86,11 @@ std::optional<Resumed> SessionStore::resume(const std::vector<std::string>& cook
             continue;
         std::string key = sha256(*token);
         Result result = db_.execute(find_, {Bytes{key}});
-        if (result.rows.empty() || result.rows[0][0] != "0")
+        std::optional<Resumed> resumed = split_rows(result.rows);
+        if (!resumed)
             continue;
-        Resumed resumed;
-        resumed.identity.user_id = *result.rows[0][1];
-        resumed.identity.username = *result.rows[0][2];
-        resumed.identity.session_key = hex_encode(key);
-        resumed.identity.csrf_token = csrf_token_for(signer_, *token);
-        for (size_t i = 1; i < result.rows.size(); ++i) {
-            Row& row = result.rows[i];
-            resumed.companion_rows.emplace_back(std::make_move_iterator(row.begin() + 1),
-                                                std::make_move_iterator(row.end()));
-        }
+        resumed->identity.session_key = hex_encode(key);
+        resumed->identity.csrf_token = csrf_token_for(signer_, *token);
         return resumed;
     }
     return std::nullopt;

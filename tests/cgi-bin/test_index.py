@@ -96,6 +96,20 @@ class PostsTest(unittest.TestCase):
                 # Other tests' posts may come between; the order of these four is what counts.
                 self.assertEqual([line for line in lines if line in expected], expected)
 
+    def test_a_full_page_is_exactly_the_newest_25_posts_of_many(self):
+        author = unique_name("prolific")
+        self.assertEqual(Visitor(stack.url).register(author).status_code, 302)
+        # Thirty posts newer than any other test's, one second apart; gone afterwards, so that the
+        # other tests' posts are the newest again.
+        self.addCleanup(stack.sql, "DELETE FROM posts WHERE user_id = (SELECT id FROM users WHERE "
+                        "username = %s)" % sql_text(author))
+        for n in range(30):
+            add_post(author, "post %02d %s" % (n, author), "2095-01-01 00:00:%02d" % n)
+        visitor = Visitor(stack.url)
+        visitor.signed_up_and_in("fullpage")
+        lines = post_lines(visitor.get("/index"))
+        self.assertEqual(lines, ["%s says: post %02d %s" % (author, n, author) for n in range(29, 4, -1)])
+
     def test_post_bodies_are_escaped(self):
         author = unique_name("quoter")
         self.assertEqual(Visitor(stack.url).register(author).status_code, 302)
