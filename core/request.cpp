@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "cookies.h"
-#include "encoding.h"
 #include "http_error.h"
 
 namespace microblog {

@@ -10,8 +10,6 @@ namespace microblog {
 class Response {
   public:
     static Response html(int status, std::string body);
-    // A status and headers without a body (the session program's answers to nginx).
-    static Response status_only(int status) { return Response(status, ""); }
     // `location` must be a local path already made safe (see next_url.h).
     static Response redirect(const std::string& location);
 
