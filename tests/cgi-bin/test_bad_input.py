@@ -374,5 +374,38 @@ class MethodTest(BadInputTestCase):
         self.assertLess(answer.status_code, 500)
 
 
+class LongUrlTest(BadInputTestCase):
+    """Long addresses are a client's doing: an answer, never a server error."""
+
+    LONG_QUERY = "x=" + "a" * 1500
+    LONG_ESCAPES = "x=" + "%25" * 1500
+
+    def test_a_protected_page_with_a_long_query_redirects_a_visitor(self):
+        for query in (self.LONG_QUERY, self.LONG_ESCAPES):
+            for cookie in ("", "session=stale.value"):
+                with self.subTest(query=query[:8], cookie=cookie):
+                    answer = requests.get(stack.url + "/index?" + query, headers={"Cookie": cookie},
+                                          timeout=30, allow_redirects=False)
+                    self.assertEqual(answer.status_code, 302)
+                    self.assertTrue(answer.headers["Location"].startswith("/login?next=%2Findex%3Fx%3D"))
+
+    def test_a_protected_page_with_a_long_query_is_shown_to_a_user(self):
+        visitor = Visitor(stack.url)
+        name = visitor.signed_up_and_in("longurl")
+        for query in (self.LONG_QUERY, self.LONG_ESCAPES):
+            with self.subTest(query=query[:8]):
+                page = visitor.get("/index?" + query)
+                self.assertEqual(page.status_code, 200)
+                self.assertIn("Hi, %s!" % name, page.text)
+
+    def test_a_failed_sign_in_with_a_long_next_goes_back_to_the_form(self):
+        for next_path in ("%" * 1500, "/index?" + "a" * 1500):
+            with self.subTest(next=next_path[:8]):
+                visitor = Visitor(stack.url)
+                answer = visitor.login(unique_name("nobody"), "wrong password", next_path=next_path)
+                self.assertEqual(answer.status_code, 302)
+                self.assertTrue(answer.headers["Location"].startswith("/login"))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
