@@ -16,7 +16,7 @@ the large database is held to (report.LARGE_SMALL_KEY_SCENARIOS) are measured in
 Without SCALE the stack has only the demo data, as the PHP-FPM peer does.
 
 Environment: BUILD_DIR (absolute), DURATION (wrk's -d, default 10s), CONNECTIONS (32),
-THREADS (2), SCALE (large), COMPARE, COMPARE_USER, COMPARE_PASSWORD. Exits 1 when any scenario
+THREADS (one per four cores, at least one), SCALE (large), COMPARE, COMPARE_USER, COMPARE_PASSWORD. Exits 1 when any scenario
 failed, 2 when it could not run.
 """
 import os
@@ -89,7 +89,12 @@ class Settings:
         duration = env.get("DURATION") or "10s"
         if not re.fullmatch(r"[1-9][0-9]{0,3}[smh]?", duration):
             raise UsageError("DURATION must be a wrk duration such as 10s or 1m, not %r" % duration)
-        self.load = load.Load(_positive("THREADS", 2), _positive("CONNECTIONS", 32), duration)
+        # wrk shares the machine with the stack it measures: one thread per four cores leaves the
+        # stack most of them (on 2 cores, two wrk threads beside nginx stretched every
+        # scenario's p99 through time slicing: docs/performance.md).
+        default_threads = max(1, (os.cpu_count() or 1) // 4)
+        self.load = load.Load(_positive("THREADS", default_threads), _positive("CONNECTIONS", 32),
+                              duration)
         if self.load.connections < self.load.threads:
             raise UsageError("CONNECTIONS must be at least THREADS")
         self.scale = env.get("SCALE") or "small"
