@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <fstream>
@@ -118,6 +119,11 @@ Config load_config(const std::string& path) {
              config.session_hours = unsigned(parse_number(k, v, 1, 24 * 365));
          }},
         {"https", [&](auto& k, auto& v) { config.https = parse_bool(k, v); }},
+        {"workers",
+         [&](auto& k, auto& v) { config.workers = unsigned(parse_number(k, v, 0, 256)); }},
+        {"socket_dir", [&](auto&, auto& v) { config.socket_dir = v; }},
+        {"db_admin_user", [&](auto&, auto& v) { config.db_admin_user = v; }},
+        {"site_url", [&](auto&, auto& v) { config.site_url = v; }},
     };
     for (const auto& [key, value] : read_pairs(path)) {
         auto setter = setters.find(key);
@@ -135,7 +141,16 @@ Config load_config(const std::string& path) {
     if (config.secret_key.size() < kMinSecretKeyLength) {
         throw std::runtime_error("configuration needs secret_key_file with at least 32 characters");
     }
+    if (config.db_admin_user.empty())
+        throw std::runtime_error("configuration db_admin_user must not be empty");
     return config;
+}
+
+unsigned effective_workers(const Config& config) {
+    if (config.workers != 0)
+        return config.workers;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 2 ? unsigned(cores) : 2;
 }
 
 }  // namespace microblog

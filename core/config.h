@@ -17,7 +17,19 @@ struct Config {
     unsigned remember_me_days = 30;
     unsigned session_hours = 24;
     bool https = false;
+    // Worker processes per route program; 0 means one per core, at least two.
+    unsigned workers = 0;
+    // Folder holding each route's FastCGI socket (ROUTE.sock), for the admin command's check.
+    std::string socket_dir;
+    // MariaDB account that applies migrations (it may change the schema); it logs in over the
+    // socket as the operating-system user of the same name, so no password is stored for it.
+    std::string db_admin_user = "root";
+    // The site's address as nginx serves it on this host, for the admin command's check.
+    std::string site_url;
 };
+
+// The worker count `workers` asks for on this machine.
+unsigned effective_workers(const Config& config);
 
 // Reads `key = value` lines ('#' starts a comment). Unknown keys, missing required keys, bad
 // numbers and secret files readable by others are errors: the process should not start with a

@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -28,8 +29,8 @@ namespace {
 
 struct Options {
     std::string config_path;
-    std::string socket_path;
-    int workers = 2;
+    std::string socket_path;  // empty: the socket comes from systemd
+    int workers = 0;          // 0: as the configuration says
 };
 
 Options parse_options(int argc, char** argv) {
@@ -52,9 +53,8 @@ Options parse_options(int argc, char** argv) {
             throw std::runtime_error("unknown option " + arg);
         }
     }
-    if (options.config_path.empty() || options.socket_path.empty()) {
-        throw std::runtime_error("usage: PROGRAM --config FILE --socket PATH [--workers N]");
-    }
+    if (options.config_path.empty())
+        throw std::runtime_error("usage: PROGRAM --config FILE [--socket PATH] [--workers N]");
     return options;
 }
 
@@ -88,6 +88,29 @@ int open_listening_socket(const std::string& path) {
         throw std::runtime_error("cannot listen on " + path + ": " + std::strerror(errno));
     }
     return fd;
+}
+
+// The listening socket systemd passed (socket activation: LISTEN_PID names this process and
+// LISTEN_FDS counts the sockets from fd 3), or -1 when it passed none. systemd keeps the socket
+// while the program restarts, so nginx never finds it missing.
+int inherited_listening_socket() {
+    constexpr int kFirstPassedFd = 3;
+    const char* pid = std::getenv("LISTEN_PID");
+    const char* fds = std::getenv("LISTEN_FDS");
+    if (pid == nullptr || fds == nullptr || std::to_string(getpid()) != pid)
+        return -1;
+    if (std::string(fds) != "1")
+        throw std::runtime_error("systemd passed " + std::string(fds) + " sockets; expected one");
+    int accepting = 0;
+    socklen_t size = sizeof accepting;
+    if (getsockopt(kFirstPassedFd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &size) != 0 || !accepting)
+        throw std::runtime_error("the socket systemd passed is not listening");
+    // Workers inherit it by fork; programs they might exec must not.
+    fcntl(kFirstPassedFd, F_SETFD, FD_CLOEXEC);
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    return kFirstPassedFd;
 }
 
 bool allowed_method(const Route& route, const std::string& method) {
@@ -355,12 +378,20 @@ int serve(int argc, char** argv, const Route& route) {
         // Templates are loaded here, once, before the workers fork and share them: a broken
         // one stops the program at start instead of failing every worker's first request.
         Renderer renderer(config.templates_dir, route.templates);
-        int listen_fd = open_listening_socket(options.socket_path);
-        log_line("serving " + options.socket_path + " with " + std::to_string(options.workers) +
-                 " workers");
-        Supervisor(listen_fd, route, config, renderer, options.workers).run();
+        int workers = options.workers != 0 ? options.workers : int(effective_workers(config));
+        int listen_fd = inherited_listening_socket();
+        bool own_socket = listen_fd < 0;
+        if (own_socket) {
+            if (options.socket_path.empty())
+                throw std::runtime_error("no --socket given and no socket passed by systemd");
+            listen_fd = open_listening_socket(options.socket_path);
+        }
+        log_line("serving " + (own_socket ? options.socket_path : "the socket from systemd") +
+                 " with " + std::to_string(workers) + " workers");
+        Supervisor(listen_fd, route, config, renderer, workers).run();
         close(listen_fd);
-        unlink(options.socket_path.c_str());
+        if (own_socket)
+            unlink(options.socket_path.c_str());
         log_line("stopped");
         return 0;
     } catch (const std::exception& e) {

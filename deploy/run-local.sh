@@ -315,7 +315,8 @@ fill_template() {
 }
 
 fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
-    "VAR_DIR=$VAR_DIR" "REPO_DIR=$REPO_DIR"
+    "DB_SOCKET=$DB_SOCKET" "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
+    "HTTPS=false" "WORKERS=$WORKERS" "SOCKET_DIR=$RUN_DIR" "SITE_URL=http://127.0.0.1:$PORT"
 chmod 600 -- "$CONFIG_FILE"
 
 if ((EUID == 0)); then
@@ -411,8 +412,7 @@ for route in "${ROUTES[@]}"; do
     # Stale from a stack that was killed; the lock proves no program of this stack uses it.
     rm -f -- "$RUN_DIR/$route.sock"
     start_background "$route" "$LOG_DIR/$route.log" \
-        "$BUILD_DIR/bin/$route" --config "$CONFIG_FILE" --socket "$RUN_DIR/$route.sock" \
-        --workers "$WORKERS"
+        "$BUILD_DIR/bin/$route" --config "$CONFIG_FILE" --socket "$RUN_DIR/$route.sock"
     ROUTE_PIDS+=("$STARTED_PID")
 done
 start_background nginx "$LOG_DIR/nginx-error.log" nginx "${nginx_args[@]}"

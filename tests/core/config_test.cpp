@@ -55,7 +55,11 @@ class ConfigTest : public ::testing::Test {
                "password_cost = 3\n"
                "remember_me_days = 14\n"
                "session_hours = 12\n"
-               "https = true\n";
+               "https = true\n"
+               "workers = 3\n"
+               "socket_dir = /run/microblog\n"
+               "db_admin_user = schema_owner\n"
+               "site_url = http://127.0.0.1:8080\n";
     }
     std::string minimal_config() const {
         return "db_socket = /s\ndb_name = n\ndb_user = u\ntemplates_dir = /t\nsecret_key_file = " +
@@ -93,6 +97,11 @@ TEST_F(ConfigTest, LoadsEveryKey) {
     EXPECT_EQ(config.remember_me_days, 14u);
     EXPECT_EQ(config.session_hours, 12u);
     EXPECT_TRUE(config.https);
+    EXPECT_EQ(config.workers, 3u);
+    EXPECT_EQ(effective_workers(config), 3u);
+    EXPECT_EQ(config.socket_dir, "/run/microblog");
+    EXPECT_EQ(config.db_admin_user, "schema_owner");
+    EXPECT_EQ(config.site_url, "http://127.0.0.1:8080");
 }
 
 TEST_F(ConfigTest, OptionalKeysKeepTheirDefaults) {
@@ -105,6 +114,19 @@ TEST_F(ConfigTest, OptionalKeysKeepTheirDefaults) {
     EXPECT_EQ(config.session_hours, 24u);
     EXPECT_FALSE(config.https);
     EXPECT_EQ(load(minimal_config() + "https = false\n").https, false);
+    EXPECT_EQ(config.workers, 0u);
+    EXPECT_EQ(config.db_admin_user, "root");
+    EXPECT_EQ(config.socket_dir, "");
+    EXPECT_EQ(config.site_url, "");
+}
+
+TEST_F(ConfigTest, WorkersZeroMeansOnePerCoreAndAtLeastTwo) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    EXPECT_EQ(effective_workers(load(minimal_config() + "workers = 0\n")),
+              unsigned(cores > 2 ? cores : 2));
+    EXPECT_EQ(effective_workers(load(minimal_config() + "workers = 1\n")), 1u);
+    EXPECT_NE(load_error(minimal_config() + "workers = 257\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "db_admin_user =\n"), "");
 }
 
 TEST_F(ConfigTest, IgnoresCommentsBlankLinesAndSurroundingSpace) {
