@@ -3,6 +3,7 @@
 
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -189,6 +190,23 @@ void answer(FCGX_Request& fcgi, const Route& route, App& app) {
     FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
 }
 
+volatile sig_atomic_t stop_requested = 0;
+
+void request_stop(int) {
+    stop_requested = 1;
+}
+
+// Waits until a connection is ready or SIGTERM arrives. SIGTERM is blocked everywhere else in a
+// worker, so it never interrupts a request in hand: it is taken here, between requests.
+bool wait_for_connection(int listen_fd, const sigset_t& while_waiting) {
+    pollfd ready{listen_fd, POLLIN, 0};
+    while (!stop_requested) {
+        if (ppoll(&ready, 1, nullptr, &while_waiting) > 0)
+            return true;
+    }
+    return false;
+}
+
 void serve_requests(int listen_fd, const Route& route, App& app) {
     try {
         app.db().connect();
@@ -196,9 +214,15 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
         // Requests will retry; the worker stays up so nginx never sees a missing backend.
         log_line(e.what());
     }
+    sigset_t while_waiting;
+    sigprocmask(SIG_SETMASK, nullptr, &while_waiting);
+    sigdelset(&while_waiting, SIGTERM);
     FCGX_Request fcgi;
     FCGX_InitRequest(&fcgi, listen_fd, 0);
-    while (FCGX_Accept_r(&fcgi) >= 0) {
+    // Another worker may take the connection first; this one then waits in accept for the next,
+    // and a stop reaches it after that request (or the supervisor's deadline kills it while it
+    // holds none: a connection still in the queue is left for the next program).
+    while (wait_for_connection(listen_fd, while_waiting) && FCGX_Accept_r(&fcgi) >= 0) {
         answer(fcgi, route, app);
         // Left attached, libfcgi shuts its end and sleeps until nginx closes the other, one more
         // wake-up per request before the worker may accept the next. nginx has the whole answer
@@ -212,10 +236,16 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
                              const Renderer& renderer) {
     // A worker must not outlive its supervisor, or a restarted stack would find it serving.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    // FCGX_Init installs libfcgi's handlers: SIGTERM makes an idle worker leave FCGX_Accept_r.
+    struct sigaction on_term {};
+    on_term.sa_handler = request_stop;
+    sigemptyset(&on_term.sa_mask);
+    sigaction(SIGTERM, &on_term, nullptr);
+    // Stopping is the supervisor's call: it passes SIGTERM on.
+    signal(SIGINT, SIG_IGN);
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigprocmask(SIG_SETMASK, &blocked, nullptr);
     FCGX_Init();
     int status = 0;
     try {

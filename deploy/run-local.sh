@@ -25,6 +25,9 @@ say() {
     printf 'run-local: %s\n' "$*" >&2
 }
 
+# shellcheck source=deploy/lib/steps.sh
+source "$REPO_DIR/deploy/lib/steps.sh"
+
 # --- Processes this script started, so that it stops exactly those and nothing else. ---
 MARIADB_PID=
 NGINX_PID=
@@ -186,14 +189,6 @@ if ! [[ $WORKERS =~ ^[1-9][0-9]{0,2}$ ]]; then
     die "WORKERS must be a number of processes from 1 to 999, not '$WORKERS'"
 fi
 
-# Paths are written unquoted into nginx's configuration and used as sed replacements (with |
-# as the delimiter), so only characters that mean nothing to either are allowed.
-check_path() {
-    if ! [[ $2 =~ ^/[A-Za-z0-9._/+@%,:=~-]*$ ]]; then
-        die "$1 is '$2'; it may only contain letters, digits and . _ / + @ % , : = ~ -"
-    fi
-}
-
 missing=()
 for program in "${ROUTES[@]}" hash-password; do
     [[ -x $BUILD_DIR/bin/$program ]] || missing+=("$program")
@@ -277,43 +272,12 @@ if timeout 2 bash -c ": </dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then
 fi
 
 # --- Secrets, made once and kept, so sessions and the database account survive restarts. ---
-# No trailing newline: a reader taking the whole file as the value gets it right.
-ensure_secret() {
-    local file=$1 bytes=$2 value
-    if [[ ! -s $file ]]; then
-        openssl rand -hex "$bytes" | tr -d '\n' >"$file.new"
-        mv -f -- "$file.new" "$file"
-    fi
-    chmod 600 -- "$file"
-    value=$(<"$file")
-    if ! [[ $value =~ ^[0-9a-f]+$ && ${#value} -eq $((bytes * 2)) ]]; then
-        die "$file must hold $((bytes * 2)) lower-case hex digits; delete it to have a new one made"
-    fi
-}
 ensure_secret "$SECRETS_DIR/secret_key" 32
 ensure_secret "$SECRETS_DIR/db_password" 16
 db_password=$(<"$SECRETS_DIR/db_password")
 
 # --- Configuration files, rewritten on every start so they follow the checkout. Written and
 # checked before the database starts, so a mistake in them costs no start and stop of MariaDB. ---
-# Writes TEMPLATE to OUTPUT with each @NAME@ replaced; NAME=VALUE pairs follow.
-fill_template() {
-    local template=$1 output=$2 pair
-    shift 2
-    local sed_args=()
-    for pair in "$@"; do
-        sed_args+=(-e "s|@${pair%%=*}@|${pair#*=}|g")
-    done
-    sed "${sed_args[@]}" -- "$template" >"$output.new"
-    local unfilled
-    unfilled=$(grep -oE '@[A-Z][A-Z_]*@' -- "$output.new" | sort -u | paste -sd ' ' || true)
-    if [[ -n $unfilled ]]; then
-        rm -f -- "$output.new"
-        die "$template uses a placeholder run-local.sh does not fill in: $unfilled"
-    fi
-    mv -f -- "$output.new" "$output"
-}
-
 fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
     "DB_SOCKET=$DB_SOCKET" "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
     "HTTPS=false" "WORKERS=$WORKERS" "SOCKET_DIR=$RUN_DIR" "SITE_URL=http://127.0.0.1:$PORT"
@@ -335,8 +299,10 @@ for template in "$REPO_DIR"/nginx/*.conf "$REPO_DIR"/nginx/mime.types "$REPO_DIR
     fill_template "$template" "$CONF_DIR/$output" \
         "PORT=$PORT" "VAR_DIR=$VAR_DIR" "CONF_DIR=$CONF_DIR" "RUN_DIR=$RUN_DIR" \
         "LOG_DIR=$LOG_DIR" "STATIC_DIR=$REPO_DIR/static" "USER_DIRECTIVE=$user_directive" \
-        "NGINX_WORKERS=$nginx_workers"
+        "NGINX_WORKERS=$nginx_workers" "SERVER_NAME=localhost" \
+        "ACCESS_LOG=$LOG_DIR/nginx-access.log" "ERROR_LOG=$LOG_DIR/nginx-error.log"
 done
+printf 'listen 127.0.0.1:%s;\n' "$PORT" >"$CONF_DIR/listen.conf"
 # -e: without it nginx first opens the distribution's error log, which is not ours to write.
 nginx_args=(-p "$VAR_DIR/nginx/" -c "$CONF_DIR/nginx.conf" -e "$LOG_DIR/nginx-error.log")
 if ! nginx -t -q "${nginx_args[@]}" >"$LOG_DIR/nginx-test.log" 2>&1; then
@@ -391,16 +357,8 @@ until mariadb-admin --no-defaults --connect-timeout=2 --socket="$DB_SOCKET" -u "
 done
 
 # --- The database, the application's account and the schema. ---
-# The application may change rows but not the schema: migrations run as the administrator.
-# ALTER USER keeps the account's password equal to the file even if either was changed.
-if ! mariadb --no-defaults --socket="$DB_SOCKET" -u "$DB_ADMIN" --batch <<SQL; then
-CREATE DATABASE IF NOT EXISTS $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
-CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$db_password';
-ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$db_password';
-GRANT SELECT, INSERT, UPDATE, DELETE ON $DB_NAME.* TO '$DB_USER'@'localhost';
-SQL
+setup_database "$DB_SOCKET" "$DB_ADMIN" "$DB_NAME" "$DB_USER" "$db_password" ||
     die "could not create the database $DB_NAME or its account $DB_USER" "$LOG_DIR/mariadb.log"
-fi
 # Their progress lines go to stderr: stdout carries only the line that says the stack is ready.
 "$REPO_DIR/deploy/migrate.sh" "$DB_SOCKET" "$DB_NAME" "$DB_ADMIN" >&2 ||
     die "the database migrations failed"

@@ -1,0 +1,64 @@
+# Steps shared by deploy/run-local.sh (a private stack under var/) and deploy/install.sh (a
+# Debian host): secrets, configuration files, the database and its account. Sourced, not run;
+# the caller defines die MESSAGE, which must not return.
+# shellcheck shell=bash
+
+# Paths are written unquoted into nginx's configuration and used as sed replacements (with |
+# as the delimiter), so only characters that mean nothing to either are allowed.
+check_path() {
+    if ! [[ $2 =~ ^/[A-Za-z0-9._/+@%,:=~-]*$ ]]; then
+        die "$1 is '$2'; it may only contain letters, digits and . _ / + @ % , : = ~ -"
+    fi
+}
+
+# Makes FILE hold BYTES random bytes as hex, once: an existing valid secret is kept, so sessions
+# and the database account survive restarts and upgrades. No trailing newline: a reader taking
+# the whole file as the value gets it right. Mode 0600; the caller decides the owner.
+ensure_secret() {
+    local file=$1 bytes=$2 value
+    if [[ ! -s $file ]]; then
+        (umask 077 && openssl rand -hex "$bytes" | tr -d '\n' >"$file.new")
+        mv -f -- "$file.new" "$file"
+    fi
+    chmod 600 -- "$file"
+    value=$(<"$file")
+    if ! [[ $value =~ ^[0-9a-f]+$ && ${#value} -eq $((bytes * 2)) ]]; then
+        die "$file must hold $((bytes * 2)) lower-case hex digits; delete it to have a new one made"
+    fi
+}
+
+# Writes TEMPLATE to OUTPUT with each @NAME@ replaced; NAME=VALUE pairs follow. The file is
+# replaced in one rename, so a reader never sees half of it.
+fill_template() {
+    local template=$1 output=$2 pair
+    shift 2
+    local sed_args=()
+    for pair in "$@"; do
+        sed_args+=(-e "s|@${pair%%=*}@|${pair#*=}|g")
+    done
+    sed "${sed_args[@]}" -- "$template" >"$output.new"
+    local unfilled
+    unfilled=$(grep -oE '@[A-Z][A-Z_]*@' -- "$output.new" | sort -u | paste -sd ' ' || true)
+    if [[ -n $unfilled ]]; then
+        rm -f -- "$output.new"
+        die "$template uses a placeholder that was not filled in: $unfilled"
+    fi
+    mv -f -- "$output.new" "$output"
+}
+
+# Creates the database and the application's account, which may change rows but not the schema
+# (migrations run as the administrator). ALTER USER keeps the account's password equal to the
+# file even if either was changed. Arguments: the server's socket, an administrator who logs in
+# over it as the operating-system user of that name, the database, the account, its password.
+setup_database() {
+    local socket=$1 admin=$2 database=$3 account=$4 password=$5
+    if ! [[ $database =~ ^[A-Za-z0-9_]+$ && $account =~ ^[A-Za-z0-9_]+$ && $password =~ ^[0-9a-f]+$ ]]; then
+        die "database and account names may only hold letters, digits and _, the password only hex digits"
+    fi
+    mariadb --no-defaults --socket="$socket" -u "$admin" --batch <<SQL
+CREATE DATABASE IF NOT EXISTS $database CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
+CREATE USER IF NOT EXISTS '$account'@'localhost' IDENTIFIED BY '$password';
+ALTER USER '$account'@'localhost' IDENTIFIED BY '$password';
+GRANT SELECT, INSERT, UPDATE, DELETE ON $database.* TO '$account'@'localhost';
+SQL
+}
