@@ -124,6 +124,11 @@ Config load_config(const std::string& path) {
         {"socket_dir", [&](auto&, auto& v) { config.socket_dir = v; }},
         {"db_admin_user", [&](auto&, auto& v) { config.db_admin_user = v; }},
         {"site_url", [&](auto&, auto& v) { config.site_url = v; }},
+        {"server_name", [&](auto&, auto& v) { config.server_name = v; }},
+        {"listen_port",
+         [&](auto& k, auto& v) { config.listen_port = unsigned(parse_number(k, v, 1, 65535)); }},
+        {"tls_certificate_file", [&](auto&, auto& v) { config.tls_certificate_file = v; }},
+        {"tls_key_file", [&](auto&, auto& v) { config.tls_key_file = v; }},
     };
     for (const auto& [key, value] : read_pairs(path)) {
         auto setter = setters.find(key);
@@ -141,6 +146,10 @@ Config load_config(const std::string& path) {
     if (config.secret_key.size() < kMinSecretKeyLength) {
         throw std::runtime_error("configuration needs secret_key_file with at least 32 characters");
     }
+    if (config.tls_certificate_file.empty() != config.tls_key_file.empty())
+        throw std::runtime_error("configuration needs both tls_certificate_file and tls_key_file");
+    if (!config.tls_certificate_file.empty() && !config.https)
+        throw std::runtime_error("configuration with tls_certificate_file needs https = true");
     if (config.db_admin_user.empty())
         throw std::runtime_error("configuration db_admin_user must not be empty");
     return config;

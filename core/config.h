@@ -26,6 +26,12 @@ struct Config {
     std::string db_admin_user = "root";
     // The site's address as nginx serves it on this host, for the admin command's check.
     std::string site_url;
+    // How nginx serves the site on a host (deploy/install.sh writes its site from these; the
+    // programs do not use them): the server name, the port, and for HTTPS a certificate and key.
+    std::string server_name = "_";
+    unsigned listen_port = 80;
+    std::string tls_certificate_file;
+    std::string tls_key_file;
 };
 
 // The worker count `workers` asks for on this machine.

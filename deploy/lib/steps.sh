@@ -62,3 +62,33 @@ ALTER USER '$account'@'localhost' IDENTIFIED BY '$password';
 GRANT SELECT, INSERT, UPDATE, DELETE ON $database.* TO '$account'@'localhost';
 SQL
 }
+
+# Prints the value of KEY in the configuration FILE (`key = value` lines, # comments), or
+# DEFAULT when the key is absent. Read as text, never run: the file is data.
+config_value() {
+    local file=$1 key=$2 default=${3-}
+    awk -v key="$key" -v default="$default" '
+        /^[ \t]*#/ { next }
+        {
+            line = $0
+            eq = index(line, "=")
+            if (eq == 0) next
+            name = substr(line, 1, eq - 1); value = substr(line, eq + 1)
+            gsub(/^[ \t]+|[ \t\r]+$/, "", name); gsub(/^[ \t]+|[ \t\r]+$/, "", value)
+            if (name == key) { print value; found = 1; exit }
+        }
+        END { if (!found) print default }' "$file"
+}
+
+# Replaces DEST with SOURCE when they differ (mode MODE, owner OWNER); returns 0 when it
+# changed something, 1 when DEST was already right. A second install changes nothing.
+install_if_changed() {
+    local source=$1 dest=$2 mode=$3 owner=${4:-root:root}
+    if [[ -f $dest ]] && cmp -s -- "$source" "$dest" &&
+        [[ $(stat -c '%a %U:%G' -- "$dest") == "${mode#0} $owner" ]]; then
+        return 1
+    fi
+    install -m "$mode" -o "${owner%%:*}" -g "${owner#*:}" -- "$source" "$dest.new"
+    mv -f -- "$dest.new" "$dest"
+    return 0
+}

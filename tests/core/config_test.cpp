@@ -129,6 +129,22 @@ TEST_F(ConfigTest, WorkersZeroMeansOnePerCoreAndAtLeastTwo) {
     EXPECT_NE(load_error(minimal_config() + "db_admin_user =\n"), "");
 }
 
+TEST_F(ConfigTest, SiteSettingsForTheInstaller) {
+    Config config = load(minimal_config());
+    EXPECT_EQ(config.server_name, "_");
+    EXPECT_EQ(config.listen_port, 80u);
+    config = load(minimal_config() +
+                  "https = true\nserver_name = blog.example.org\nlisten_port = 443\n"
+                  "tls_certificate_file = /etc/ssl/c.pem\ntls_key_file = /etc/ssl/k.pem\n");
+    EXPECT_EQ(config.server_name, "blog.example.org");
+    EXPECT_EQ(config.listen_port, 443u);
+    EXPECT_EQ(config.tls_certificate_file, "/etc/ssl/c.pem");
+    EXPECT_NE(load_error(minimal_config() + "tls_certificate_file = /c.pem\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "tls_certificate_file = /c\ntls_key_file = /k\n"), "")
+        << "TLS without https = true";
+    EXPECT_NE(load_error(minimal_config() + "listen_port = 0\n"), "");
+}
+
 TEST_F(ConfigTest, IgnoresCommentsBlankLinesAndSurroundingSpace) {
     Config config = load(
         "# Microblog configuration\n"
