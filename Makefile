@@ -13,7 +13,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DMICROBLOG_WERROR=ON
 endif
 
-.PHONY: all build deps run test test-unit test-integration test-e2e test-sanitize check-fresh-host format clean bench
+.PHONY: all build deps run test test-unit test-integration test-e2e test-sanitize check-fresh-host format clean bench release
 
 all: build
 
@@ -56,6 +56,10 @@ check-fresh-host:
 # COMPARE_USER and COMPARE_PASSWORD.
 bench: deps build
 	@BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 bench/bench.py
+
+# A release for deploy/install.sh: build/release/microblog-VERSION.tar.gz (its path is printed).
+release: build
+	@deploy/make-release.sh --build-dir $(abspath $(BUILD_DIR))
 
 format:
 	@clang-format -i core/*.h core/*.cpp cgi-bin/*.cpp deploy/*.cpp bench/*.cpp tests/core/*.cpp

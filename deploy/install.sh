@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# Installs or upgrades Microblog on this Debian 12 host from the release it belongs to.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+usage: deploy/install.sh [options]     (as root, from an unpacked release)
+
+Installs this release on this host, or upgrades to it, with no failed request:
+  - installs the missing runtime packages (deploy/runtime-packages.txt);
+  - creates the system user microblog;
+  - copies the release to /opt/microblog/releases/VERSION and points /opt/microblog/current
+    at it in one step;
+  - on the first install only, writes /etc/microblog/microblog.conf and its secrets;
+  - creates the database and the application's account, and applies pending migrations
+    (once, even when several hosts install at the same time);
+  - installs the systemd units, the nginx site (checked with nginx -t, then reloaded), and
+    /usr/local/sbin/microblog-admin;
+  - restarts the route programs one at a time, and checks the site with microblog-admin check.
+Running it again changes nothing that is already right.
+
+First-install options (afterwards, edit /etc/microblog/microblog.conf and run this again):
+  --server-name NAME         the site's host name (default: _ , any name; the site is then
+                             nginx's default server and Debian's placeholder site is disabled)
+  --port PORT                HTTP port (default 80; 443 with a certificate)
+  --tls-certificate FILE     serve HTTPS with this certificate chain ...
+  --tls-key FILE             ... and this key; plain HTTP then redirects to HTTPS
+Other options:
+  --keep N                   releases to keep in /opt/microblog/releases (default 5)
+  -h, --help                 this text
+Exit status: 0 installed and checked, 1 failed (the message says where), 2 bad usage.
+USAGE
+}
+
+say() {
+    printf 'install: %s\n' "$*" >&2
+}
+
+die() {
+    say "$1"
+    exit 1
+}
+
+RELEASE_DIR=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
+# shellcheck source=deploy/lib/steps.sh
+source "$RELEASE_DIR/deploy/lib/steps.sh"
+
+ROUTES=(login register logout index)
+APP_USER=microblog
+BASE_DIR=/opt/microblog
+RELEASES_DIR=$BASE_DIR/releases
+CURRENT_LINK=$BASE_DIR/current
+HISTORY_FILE=$BASE_DIR/history
+CONF_DIR=/etc/microblog
+CONFIG_FILE=$CONF_DIR/microblog.conf
+NGINX_SNIPPETS=/etc/nginx/microblog
+NGINX_SITE=/etc/nginx/sites-available/microblog
+NGINX_ENABLED=/etc/nginx/sites-enabled/microblog
+UNIT_DIR=/etc/systemd/system
+DB_SOCKET=/run/mysqld/mysqld.sock
+ADMIN_LINK=/usr/local/sbin/microblog-admin
+
+server_name=_
+port=
+tls_certificate=
+tls_key=
+keep=5
+while (($# > 0)); do
+    case $1 in
+    --server-name) server_name=${2:?--server-name needs a name}; shift 2 ;;
+    --port) port=${2:?--port needs a number}; shift 2 ;;
+    --tls-certificate) tls_certificate=${2:?--tls-certificate needs a file}; shift 2 ;;
+    --tls-key) tls_key=${2:?--tls-key needs a file}; shift 2 ;;
+    --keep) keep=${2:?--keep needs a number}; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+done
+[[ $server_name =~ ^(_|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$ ]] ||
+    { say "--server-name must be a host name or _"; exit 2; }
+[[ -z $port || $port =~ ^[1-9][0-9]{0,4}$ && $port -le 65535 ]] ||
+    { say "--port must be a TCP port number"; exit 2; }
+[[ $keep =~ ^[1-9][0-9]?$ && $keep -ge 2 ]] || { say "--keep must be a number from 2 to 99"; exit 2; }
+if [[ -n $tls_certificate$tls_key ]]; then
+    [[ -n $tls_certificate && -n $tls_key ]] || { say "--tls-certificate and --tls-key go together"; exit 2; }
+    check_path --tls-certificate "$tls_certificate"
+    check_path --tls-key "$tls_key"
+fi
+port=${port:-$([[ -n $tls_certificate ]] && echo 443 || echo 80)}
+
+((EUID == 0)) || die "run me as root (sudo $0)"
+VERSION=$(<"$RELEASE_DIR/VERSION")
+[[ $VERSION =~ ^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$ ]] || die "$RELEASE_DIR/VERSION is not a version"
+if ! grep -qx 'VERSION_ID="12"' /etc/os-release 2>/dev/null; then
+    say "warning: this is not Debian 12, the system this release was built and tested for"
+fi
+
+# --- Packages: apt only for what is missing, so a host without a mirror installs too. ---
+install_packages() {
+    local package status missing=()
+    while read -r package; do
+        [[ -z $package || $package == \#* ]] && continue
+        status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+        [[ $status == "install ok installed" ]] || missing+=("$package")
+    done <"$RELEASE_DIR/deploy/runtime-packages.txt"
+    ((${#missing[@]} > 0)) || return 0
+    say "installing packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
+        die "apt-get could not install ${missing[*]}"
+}
+
+ensure_user() {
+    getent passwd "$APP_USER" >/dev/null && return 0
+    say "creating the system user $APP_USER"
+    useradd --system --user-group --home-dir /nonexistent --no-create-home \
+        --shell /usr/sbin/nologin "$APP_USER"
+}
+
+# --- The release: copied once, never changed afterwards. ---
+install_release() {
+    local dest=$RELEASES_DIR/$VERSION
+    if [[ -d $dest ]]; then
+        diff -r -q -- "$RELEASE_DIR" "$dest" >/dev/null ||
+            die "$dest exists with other content; a version is never reused (remove it if it is not current)"
+        return 0
+    fi
+    say "copying release $VERSION to $dest"
+    mkdir -p -- "$RELEASES_DIR"
+    rm -rf -- "$dest.new"
+    cp -R -- "$RELEASE_DIR" "$dest.new"
+    chown -R root:root -- "$dest.new"
+    chmod -R u=rwX,go=rX -- "$dest.new"
+    mv -T -- "$dest.new" "$dest"
+}
+
+# --- Configuration and secrets, written on the first install only. ---
+write_configuration() {
+    install -d -m 0750 -o root -g "$APP_USER" -- "$CONF_DIR"
+    local file
+    for file in secret_key:32 db_password:16; do
+        ensure_secret "$CONF_DIR/${file%%:*}" "${file#*:}"
+        chown "$APP_USER:$APP_USER" -- "$CONF_DIR/${file%%:*}"
+    done
+    [[ -e $CONFIG_FILE ]] && return 0
+    say "writing $CONFIG_FILE"
+    local https=false scheme=http
+    [[ -n $tls_certificate ]] && https=true && scheme=https
+    fill_template "$RELEASE_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
+        "DB_SOCKET=$DB_SOCKET" "SECRETS_DIR=$CONF_DIR" "APP_DIR=$CURRENT_LINK" "DB_ADMIN=root" \
+        "HTTPS=$https" "WORKERS=0" "SOCKET_DIR=/run/microblog" \
+        "SITE_URL=$scheme://127.0.0.1:$port" "SERVER_NAME=$server_name" "LISTEN_PORT=$port" \
+        "TLS_CERTIFICATE=$tls_certificate" "TLS_KEY=$tls_key"
+    chown "root:$APP_USER" -- "$CONFIG_FILE"
+    chmod 0640 -- "$CONFIG_FILE"
+}
+
+# --- The database: a local MariaDB, its database, the application's account, migrations. ---
+setup_local_database() {
+    systemctl enable --quiet mariadb
+    systemctl is-active --quiet mariadb || systemctl start mariadb || die "MariaDB did not start"
+    local name account
+    name=$(config_value "$CONFIG_FILE" db_name microblog)
+    account=$(config_value "$CONFIG_FILE" db_user microblog)
+    setup_database "$(config_value "$CONFIG_FILE" db_socket "$DB_SOCKET")" \
+        "$(config_value "$CONFIG_FILE" db_admin_user root)" "$name" "$account" \
+        "$(<"$CONF_DIR/db_password")" || die "could not create the database $name or its account $account"
+    # Before the switch: the running release must work with the new schema (migrations only add).
+    "$RELEASES_DIR/$VERSION/bin/microblog-admin" --config "$CONFIG_FILE" migrate \
+        --sql-dir "$RELEASES_DIR/$VERSION/sql" >&2 || die "the migrations failed"
+}
+
+install_units() {
+    local unit changed=
+    for unit in "$RELEASE_DIR"/deploy/systemd/*; do
+        if install_if_changed "$unit" "$UNIT_DIR/$(basename -- "$unit")" 0644; then
+            changed=1
+        fi
+    done
+    if [[ -n $changed ]]; then
+        systemctl daemon-reload
+    fi
+    local route sockets=()
+    for route in "${ROUTES[@]}"; do
+        sockets+=("microblog@$route.socket")
+    done
+    systemctl enable --quiet microblog.target "${sockets[@]}"
+    systemctl start "${sockets[@]}"
+    [[ -n $changed ]]
+}
+
+switch_current() {
+    if [[ $(readlink -- "$CURRENT_LINK" 2>/dev/null) == "releases/$VERSION" ]]; then
+        return 1
+    fi
+    say "switching $CURRENT_LINK to $VERSION"
+    ln -sfn -- "releases/$VERSION" "$CURRENT_LINK.new"
+    mv -T -- "$CURRENT_LINK.new" "$CURRENT_LINK"
+    printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$VERSION" >>"$HISTORY_FILE"
+    ln -sfn -- "$CURRENT_LINK/bin/microblog-admin" "$ADMIN_LINK"
+    return 0
+}
+
+# The listen directives: plain HTTP, or HTTPS with HTTP redirecting to it.
+write_listen_conf() {
+    local output=$1 port tls_cert tls_key
+    port=$(config_value "$CONFIG_FILE" listen_port 80)
+    tls_cert=$(config_value "$CONFIG_FILE" tls_certificate_file "")
+    tls_key=$(config_value "$CONFIG_FILE" tls_key_file "")
+    local default=
+    [[ $(config_value "$CONFIG_FILE" server_name _) == _ ]] && default=" default_server"
+    {
+        if [[ -n $tls_cert ]]; then
+            printf 'listen %s ssl%s;\nlisten [::]:%s ssl%s;\n' "$port" "$default" "$port" "$default"
+            printf 'ssl_certificate %s;\nssl_certificate_key %s;\n' "$tls_cert" "$tls_key"
+            printf 'ssl_protocols TLSv1.2 TLSv1.3;\n'
+        else
+            printf 'listen %s%s;\nlisten [::]:%s%s;\n' "$port" "$default" "$port" "$default"
+        fi
+    } >"$output"
+}
+
+# nginx: the site and its snippets, checked before nginx is told; a rejected configuration is
+# put back as it was, so a running site keeps running.
+install_nginx_site() {
+    local stage server_name changed=
+    stage=$(mktemp -d)
+    server_name=$(config_value "$CONFIG_FILE" server_name _)
+    check_path "the server name" "/$server_name"
+    for template in "$CURRENT_LINK"/nginx/*.conf; do
+        fill_template "$template" "$stage/$(basename -- "$template")" \
+            "CONF_DIR=$NGINX_SNIPPETS" "RUN_DIR=/run/microblog" "STATIC_DIR=$CURRENT_LINK/static" \
+            "SERVER_NAME=$server_name" "ACCESS_LOG=/var/log/nginx/microblog-access.log" \
+            "ERROR_LOG=/var/log/nginx/microblog-error.log"
+    done
+    write_listen_conf "$stage/listen.conf"
+    mkdir -p -- "$NGINX_SNIPPETS"
+    local backup
+    backup=$(mktemp -d)
+    cp -a -- "$NGINX_SNIPPETS/." "$backup/" 2>/dev/null || true
+    [[ -f $NGINX_SITE ]] && cp -a -- "$NGINX_SITE" "$backup/site"
+    for file in "$stage"/*.conf; do
+        [[ $(basename -- "$file") == microblog.conf ]] && continue
+        install_if_changed "$file" "$NGINX_SNIPPETS/$(basename -- "$file")" 0644 && changed=1
+    done
+    install_if_changed "$stage/microblog.conf" "$NGINX_SITE" 0644 && changed=1
+    if [[ $(readlink -- "$NGINX_ENABLED" 2>/dev/null) != "$NGINX_SITE" ]]; then
+        ln -sfn -- "$NGINX_SITE" "$NGINX_ENABLED"
+        changed=1
+    fi
+    # Debian's placeholder site claims the default server too; ours takes its place.
+    if [[ $server_name == _ && -L /etc/nginx/sites-enabled/default ]]; then
+        say "disabling Debian's placeholder site (sites-enabled/default): this site answers any name"
+        rm -f -- /etc/nginx/sites-enabled/default
+        changed=1
+    fi
+    rm -rf -- "$stage"
+    local verdict
+    if ! verdict=$(nginx -t -q 2>&1); then
+        printf '%s\n' "$verdict" >&2
+        cp -a -- "$backup/." "$NGINX_SNIPPETS/"
+        rm -f -- "$NGINX_SNIPPETS/site"
+        [[ -f $backup/site ]] && cp -a -- "$backup/site" "$NGINX_SITE"
+        rm -rf -- "$backup"
+        die "nginx rejected the new site configuration; the previous one is back in place"
+    fi
+    rm -rf -- "$backup"
+    systemctl enable --quiet nginx
+    if ! systemctl is-active --quiet nginx; then
+        systemctl start nginx || die "nginx did not start"
+    elif [[ -n $changed ]]; then
+        say "reloading nginx"
+        systemctl reload nginx
+    fi
+}
+
+# One route at a time: the others keep serving, and this one's socket (held by systemd) keeps
+# its connections queued until the new program accepts them.
+restart_routes() {
+    local route unit
+    for route in "${ROUTES[@]}"; do
+        unit=microblog@$route.service
+        if systemctl is-active --quiet "$unit"; then
+            say "restarting $unit"
+            systemctl restart "$unit"
+        else
+            systemctl start "$unit"
+        fi
+        systemctl is-active --quiet "$unit" || die "$unit did not start: journalctl -u $unit"
+    done
+}
+
+start_routes() {
+    local route
+    for route in "${ROUTES[@]}"; do
+        systemctl start "microblog@$route.service"
+    done
+}
+
+prune_releases() {
+    local current previous version
+    current=$(readlink -- "$CURRENT_LINK")
+    current=${current#releases/}
+    previous=$(awk -v cur="$current" '$2 != cur { prev = $2 } END { print prev }' "$HISTORY_FILE" 2>/dev/null || true)
+    local versions=()
+    mapfile -t versions < <(ls -1t -- "$RELEASES_DIR")
+    local index=0
+    for version in "${versions[@]}"; do
+        index=$((index + 1))
+        ((index > keep)) || continue
+        [[ $version == "$current" || $version == "$previous" || $version == *.new ]] && continue
+        say "removing old release $version"
+        rm -rf -- "${RELEASES_DIR:?}/$version"
+    done
+}
+
+install_packages
+ensure_user
+install_release
+write_configuration
+setup_local_database
+units_changed=
+install_units && units_changed=1
+release_changed=
+switch_current && release_changed=1
+install_nginx_site
+if [[ -n $release_changed || -n $units_changed || $CONFIG_FILE -nt $BASE_DIR/.installed ]]; then
+    restart_routes
+else
+    start_routes
+fi
+systemctl start microblog.target
+touch -- "$BASE_DIR/.installed"
+prune_releases
+"$ADMIN_LINK" --config "$CONFIG_FILE" check >&2 || die "the site does not pass microblog-admin check"
+say "Microblog $VERSION is installed"

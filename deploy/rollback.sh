@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Puts the release that was current before this one back in place on this host.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+usage: deploy/rollback.sh [--to VERSION]     (as root, on the host)
+
+Makes the previous release current again (or VERSION, one of /opt/microblog/releases), by
+running that release's own install.sh: the route programs are restarted one at a time and nginx
+is reloaded, with no failed request. The database is left as it is: migrations only add, so an
+older release works with a newer schema.
+Exit status: 0 rolled back and checked, 1 failed, 2 bad usage.
+USAGE
+}
+
+say() {
+    printf 'rollback: %s\n' "$*" >&2
+}
+
+BASE_DIR=/opt/microblog
+target=
+while (($# > 0)); do
+    case $1 in
+    --to) target=${2:?--to needs a version}; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+done
+((EUID == 0)) || { say "run me as root"; exit 1; }
+
+current=$(readlink -- "$BASE_DIR/current" 2>/dev/null) || { say "no release is installed"; exit 1; }
+current=${current#releases/}
+if [[ -z $target ]]; then
+    # The newest release in the history that is not the current one and is still on disk.
+    while read -r _ version; do
+        if [[ $version != "$current" && -x $BASE_DIR/releases/$version/deploy/install.sh ]]; then
+            target=$version
+        fi
+    done <"$BASE_DIR/history"
+    [[ -n $target ]] || { say "there is no earlier release to go back to"; exit 1; }
+fi
+[[ $target =~ ^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$ && -x $BASE_DIR/releases/$target/deploy/install.sh ]] ||
+    { say "no release $target in $BASE_DIR/releases"; exit 1; }
+[[ $target != "$current" ]] || { say "$target is already current"; exit 0; }
+say "rolling back from $current to $target"
+exec "$BASE_DIR/releases/$target/deploy/install.sh"
