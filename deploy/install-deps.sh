@@ -12,6 +12,10 @@ packages=(
     mariadb-server mariadb-client nginx-light libnginx-mod-http-set-misc curl openssl util-linux
     # Tests: HTTP and browser clients (with a font, or screenshots show no text), HTML validation.
     python3 python3-requests tidy chromium chromium-driver python3-selenium fonts-dejavu-core
+    # Throwaway Debian hosts for the deployment tests (tests/support/throwaway_host.py): a
+    # debootstrapped root cached as a zstd tarball, booted with systemd-nspawn in network
+    # namespaces, reached over ssh.
+    debootstrap systemd-container zstd iproute2 openssh-client
 )
 
 # dpkg -s also succeeds for a package that was removed but left its configuration behind,
