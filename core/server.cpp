@@ -157,6 +157,15 @@ std::string read_body(FCGX_Request& fcgi, const Request::Params& params) {
     return body;
 }
 
+// Reads the request's input to its end (what a refused body left, and the record that ends the
+// input). Closing a unix socket with unread data resets the connection, and nginx would lose the
+// answer already written (a 502). nginx bounds the body (client_max_body_size), so this ends.
+void discard_unread_input(FCGX_Request& fcgi) {
+    char sink[4096];
+    while (FCGX_GetStr(sink, sizeof sink, fcgi.in) > 0) {
+    }
+}
+
 Response plain_error(int status) {
     // Only when the error page itself cannot be rendered: no template, no details.
     Response response =
@@ -188,6 +197,7 @@ void answer(FCGX_Request& fcgi, const Route& route, App& app) {
     }
     std::string out = response.serialize();
     FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
+    discard_unread_input(fcgi);
 }
 
 volatile sig_atomic_t stop_requested = 0;
