@@ -1,4 +1,5 @@
 // /register: the registration form (GET) and creating an account (POST).
+#include "core/account_rules.h"
 #include "core/form.h"
 #include "core/server.h"
 
@@ -16,28 +17,13 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
 }
 
 void validate(Form& form, App& app) {
-    for (const std::string& field : kFields)
-        form.require(field);
-    if (!form.error("email") && !is_email_address(form.value("email"))) {
-        form.add_error("email", "Invalid email address.");
-    }
-    if (form.value("password2") != form.value("password")) {
-        form.add_error("password2", "Field must be equal to password.");
-    }
-    if (!form.error("username") && app.users().username_taken(form.value("username"))) {
-        form.add_error("username", "Please use a different username.");
-    }
-    if (!form.error("email") && app.users().email_taken(form.value("email"))) {
-        form.add_error("email", "Please use a different email address.");
-    }
+    check_new_names(form, app.users());
+    check_new_password(form);
 }
 
 Form registration_form(const Request& request) {
-    return Form(request, {{"username", 64},
-                          {"email", 120},
-                          {"password", 1024, FieldRule::Unit::kBytes, false},
-                          {"password2", 1024, FieldRule::Unit::kBytes, false},
-                          {"csrf_token", 64}});
+    return Form(request,
+                {kUsernameRule, kEmailRule, kPasswordRule, kPassword2Rule, {"csrf_token", 64}});
 }
 
 Response create_account(const Request& request, App& app) {

@@ -85,7 +85,8 @@ struct ParamBinding {
 
 }  // namespace
 
-Database::Database(const Config& config) : config_(config) {}
+Database::Database(const Config& config, Account account)
+    : config_(config), account_(account), session_bound_(account == Account::kAdministrator) {}
 
 Database::~Database() {
     disconnect();
@@ -102,6 +103,10 @@ Database::StatementId Database::prepare(std::string sql, Repeatable repeatable) 
 void Database::connect() {
     if (connection_ != nullptr)
         return;
+    if (opened_ && session_bound_) {
+        throw DatabaseUnavailable(
+            "the MariaDB connection was lost, and with it the transaction or lock it held");
+    }
     MYSQL* connection = mysql_init(nullptr);
     if (connection == nullptr)
         throw DatabaseUnavailable("mysql_init failed");
@@ -110,14 +115,19 @@ void Database::connect() {
     mysql_options(connection, MYSQL_OPT_READ_TIMEOUT, &timeout);
     mysql_options(connection, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
     mysql_options(connection, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (mysql_real_connect(connection, "localhost", config_.db_user.c_str(),
-                           config_.db_password.c_str(), config_.db_name.c_str(), 0,
-                           config_.db_socket.c_str(), 0) == nullptr) {
-        std::string message = std::string("cannot connect to MariaDB: ") + mysql_error(connection);
+    bool admin = account_ == Account::kAdministrator;
+    const std::string& user = admin ? config_.db_admin_user : config_.db_user;
+    const char* password = admin ? nullptr : config_.db_password.c_str();
+    unsigned long flags = admin ? CLIENT_MULTI_STATEMENTS : 0;
+    if (mysql_real_connect(connection, "localhost", user.c_str(), password, config_.db_name.c_str(),
+                           0, config_.db_socket.c_str(), flags) == nullptr) {
+        std::string message = "cannot connect to MariaDB as " + user + " over " +
+                              config_.db_socket + ": " + mysql_error(connection);
         mysql_close(connection);
         throw DatabaseUnavailable(message);
     }
     connection_ = connection;
+    opened_ = true;
     try {
         for (Statement& statement : statements_)
             prepare_handle(statement);
@@ -125,6 +135,61 @@ void Database::connect() {
         disconnect();
         throw DatabaseUnavailable(std::string("cannot prepare statements: ") + e.what());
     }
+}
+
+void Database::transaction(const std::function<void()>& work) {
+    bool was_bound = session_bound_;
+    run_simple("START TRANSACTION");
+    session_bound_ = true;
+    try {
+        work();
+        run_simple("COMMIT");
+    } catch (...) {
+        // When the connection is gone the server has rolled back already.
+        if (connection_ != nullptr)
+            (void)mysql_query(connection_, "ROLLBACK");
+        session_bound_ = was_bound;
+        throw;
+    }
+    session_bound_ = was_bound;
+}
+
+void Database::run_simple(const char* sql) {
+    connect();
+    if (mysql_query(connection_, sql) != 0)
+        fail_connection_call(sql);
+}
+
+void Database::run_script(const std::string& sql) {
+    if (account_ != Account::kAdministrator)
+        throw std::logic_error("only the administrator's connection runs scripts");
+    connect();
+    int status = mysql_real_query(connection_, sql.data(), sql.size());
+    // Each statement leaves one result, read in order; after a failing one the server runs
+    // no more of the text.
+    for (int number = 1;; ++number) {
+        if (status != 0)
+            fail_connection_call("statement " + std::to_string(number));
+        MYSQL_RES* result = mysql_store_result(connection_);
+        if (result != nullptr) {
+            mysql_free_result(result);
+        } else if (mysql_field_count(connection_) != 0) {
+            fail_connection_call("statement " + std::to_string(number));
+        }
+        status = mysql_next_result(connection_);
+        if (status < 0)
+            return;
+    }
+}
+
+void Database::fail_connection_call(const std::string& what) {
+    unsigned int code = mysql_errno(connection_);
+    std::string message = std::string(mysql_error(connection_)) + " in " + what;
+    if (is_connection_error(code)) {
+        disconnect();
+        throw DatabaseUnavailable("MariaDB connection lost: " + message);
+    }
+    throw std::runtime_error(message);
 }
 
 void Database::disconnect() {
@@ -165,7 +230,8 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
             disconnect();
-            bool may_retry = statement.repeatable || failed_before_running(e.code());
+            bool may_retry =
+                !session_bound_ && (statement.repeatable || failed_before_running(e.code()));
             if (attempt > 0 || !may_retry) {
                 throw DatabaseUnavailable(std::string("MariaDB connection lost: ") + e.what());
             }

@@ -5,6 +5,7 @@
 
 #include <mysql.h>
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -49,7 +50,12 @@ class Database {
   public:
     using StatementId = size_t;
 
-    explicit Database(const Config& config);
+    // Whom to connect as. The application's account (db_user) may read and change rows. The
+    // administrator (db_admin_user) may change the schema; it has no password, because MariaDB's
+    // unix_socket authentication admits it as the operating-system user of the same name.
+    enum class Account { kApplication, kAdministrator };
+
+    explicit Database(const Config& config, Account account = Account::kApplication);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -62,10 +68,22 @@ class Database {
     StatementId prepare(std::string sql, Repeatable repeatable = Repeatable::kNo);
     // Runs a statement, connecting first if needed. A dropped connection is reopened and the
     // statement retried once when that cannot change the outcome: it is repeatable, or the
-    // server never got it. Throws DatabaseUnavailable, DuplicateKey, or std::runtime_error.
+    // server never got it; but never inside a transaction or on the administrator's connection,
+    // whose state a new connection would lack. Throws DatabaseUnavailable, DuplicateKey, or
+    // std::runtime_error.
     Result execute(StatementId id, const std::vector<Value>& params);
     // Opens the connection now (workers do this at start); throws DatabaseUnavailable.
     void connect();
+
+    // Runs `work` in one transaction: committed when it returns, rolled back when it throws.
+    // A connection lost inside it is not reopened, since the transaction went with it.
+    void transaction(const std::function<void()>& work);
+
+    // Runs SQL text of one or more statements (a migration file) and reads every result,
+    // stopping at the first statement that fails. Only the administrator's connection takes
+    // several statements at once, so an injection into the application's SQL cannot add some.
+    // Its connection is never reopened behind the caller's back: its named locks live on it.
+    void run_script(const std::string& sql);
 
   private:
     struct Statement {
@@ -75,11 +93,19 @@ class Database {
     };
 
     void disconnect();
+    // Runs one statement without parameters or results (transaction control).
+    void run_simple(const char* sql);
     void prepare_handle(Statement& statement);
     Result run(Statement& statement, const std::vector<Value>& params);
     [[noreturn]] void fail(MYSQL_STMT* handle, const std::string& sql);
+    [[noreturn]] void fail_connection_call(const std::string& what);
 
     const Config& config_;
+    Account account_;
+    // True while statements rely on the connection's own state (a transaction, a named lock): a
+    // new connection would lack it, so a lost one must fail the caller instead of reopening.
+    bool session_bound_;
+    bool opened_ = false;
     MYSQL* connection_ = nullptr;
     std::vector<Statement> statements_;
 };

@@ -19,22 +19,32 @@ std::string trim_spaces(const std::string& s) {
 }  // namespace
 
 Form::Form(const Request& request, std::initializer_list<FieldRule> rules) {
+    for (const FieldRule& rule : rules)
+        check(rule, request.field(rule.name));
+}
+
+Form::Form(const std::map<std::string, std::string>& fields,
+           std::initializer_list<FieldRule> rules) {
     for (const FieldRule& rule : rules) {
-        std::string raw = request.field(rule.name);
-        if (!is_valid_utf8(raw) || has_control_characters(raw)) {
-            add_error(rule.name, "This field contains characters that are not allowed.");
-            values_[rule.name] = "";
-            continue;
-        }
-        std::string value = rule.trim ? trim_spaces(raw) : raw;
-        bool bytes = rule.unit == FieldRule::Unit::kBytes;
-        size_t length = bytes ? value.size() : *utf8_length(value);
-        if (length > rule.max_length) {
-            add_error(rule.name, "Field cannot be longer than " + std::to_string(rule.max_length) +
-                                     (bytes ? " bytes." : " characters."));
-        }
-        values_[rule.name] = std::move(value);
+        auto field = fields.find(rule.name);
+        check(rule, field == fields.end() ? "" : field->second);
     }
+}
+
+void Form::check(const FieldRule& rule, const std::string& raw) {
+    if (!is_valid_utf8(raw) || has_control_characters(raw)) {
+        add_error(rule.name, "This field contains characters that are not allowed.");
+        values_[rule.name] = "";
+        return;
+    }
+    std::string value = rule.trim ? trim_spaces(raw) : raw;
+    bool bytes = rule.unit == FieldRule::Unit::kBytes;
+    size_t length = bytes ? value.size() : *utf8_length(value);
+    if (length > rule.max_length) {
+        add_error(rule.name, "Field cannot be longer than " + std::to_string(rule.max_length) +
+                                 (bytes ? " bytes." : " characters."));
+    }
+    values_[rule.name] = std::move(value);
 }
 
 const std::string& Form::value(const std::string& name) const {

@@ -23,6 +23,9 @@ struct FieldRule {
 class Form {
   public:
     Form(const Request& request, std::initializer_list<FieldRule> rules);
+    // The same checks for fields that do not come from a request (microblog-admin's arguments
+    // and prompts), so an account made there meets the rules of the registration form.
+    Form(const std::map<std::string, std::string>& fields, std::initializer_list<FieldRule> rules);
 
     // The checked value ("" when absent or not valid text). Act on values only when valid().
     const std::string& value(const std::string& name) const;
@@ -36,6 +39,8 @@ class Form {
     bool valid() const { return errors_.empty(); }
 
   private:
+    void check(const FieldRule& rule, const std::string& raw);
+
     std::map<std::string, std::string> values_;
     std::map<std::string, std::string> errors_;
 };

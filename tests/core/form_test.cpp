@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "core/encoding.h"
@@ -193,6 +194,27 @@ TEST(Form, ReadsFieldsCaseInsensitively) {
     Request request = post({{"USERNAME", "susan"}});
     Form form(request, {{"username", 64}});
     EXPECT_EQ(form.value("username"), "susan");
+}
+
+TEST(Form, FieldsFromAMapGetTheSameChecks) {
+    std::map<std::string, std::string> fields = {{"username", "  susan  "},
+                                                 {"email", "susan\x01@example.com"},
+                                                 {"about", repeat("\xc3\xa9", 5)},
+                                                 {"password", " pw "}};
+    Form form(fields, {{"username", 64},
+                       {"email", 120},
+                       {"about", 4},
+                       {"password", 16, FieldRule::Unit::kBytes, false},
+                       {"absent", 10}});
+    EXPECT_EQ(form.value("username"), "susan");
+    ASSERT_NE(form.error("email"), nullptr);
+    EXPECT_EQ(*form.error("email"), kNotAllowed);
+    EXPECT_EQ(form.value("email"), "");
+    ASSERT_NE(form.error("about"), nullptr);
+    EXPECT_EQ(*form.error("about"), "Field cannot be longer than 4 characters.");
+    EXPECT_EQ(form.value("password"), " pw ");
+    EXPECT_EQ(form.value("absent"), "");
+    EXPECT_EQ(form.error("absent"), nullptr);
 }
 
 TEST(IsEmailAddress, AcceptsPlausibleAddresses) {
