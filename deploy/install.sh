@@ -144,12 +144,14 @@ write_configuration() {
     done
     [[ -e $CONFIG_FILE ]] && return 0
     say "writing $CONFIG_FILE"
-    local https=false scheme=http
-    [[ -n $tls_certificate ]] && https=true && scheme=https
+    # microblog-admin check fetches site_url over plain HTTP; with HTTPS, install.sh's own
+    # check below fetches the page instead.
+    local https=false site_url=http://127.0.0.1:$port
+    [[ -n $tls_certificate ]] && https=true && site_url=
     fill_template "$RELEASE_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
         "DB_SOCKET=$DB_SOCKET" "SECRETS_DIR=$CONF_DIR" "APP_DIR=$CURRENT_LINK" "DB_ADMIN=root" \
         "HTTPS=$https" "WORKERS=0" "SOCKET_DIR=/run/microblog" \
-        "SITE_URL=$scheme://127.0.0.1:$port" "SERVER_NAME=$server_name" "LISTEN_PORT=$port" \
+        "SITE_URL=$site_url" "SERVER_NAME=$server_name" "LISTEN_PORT=$port" \
         "TLS_CERTIFICATE=$tls_certificate" "TLS_KEY=$tls_key"
     chown "root:$APP_USER" -- "$CONFIG_FILE"
     chmod 0640 -- "$CONFIG_FILE"
@@ -196,14 +198,14 @@ switch_current() {
     say "switching $CURRENT_LINK to $VERSION"
     ln -sfn -- "releases/$VERSION" "$CURRENT_LINK.new"
     mv -T -- "$CURRENT_LINK.new" "$CURRENT_LINK"
-    printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$VERSION" >>"$HISTORY_FILE"
     ln -sfn -- "$CURRENT_LINK/bin/microblog-admin" "$ADMIN_LINK"
     return 0
 }
 
-# The listen directives: plain HTTP, or HTTPS with HTTP redirecting to it.
+# The listen directives (listen.conf) and the servers beside the site (other-servers.conf):
+# plain HTTP, or HTTPS with plain HTTP on port 80 redirecting to it.
 write_listen_conf() {
-    local output=$1 port tls_cert tls_key
+    local output=$1 others=$2 port tls_cert tls_key
     port=$(config_value "$CONFIG_FILE" listen_port 80)
     tls_cert=$(config_value "$CONFIG_FILE" tls_certificate_file "")
     tls_key=$(config_value "$CONFIG_FILE" tls_key_file "")
@@ -218,6 +220,15 @@ write_listen_conf() {
             printf 'listen %s%s;\nlisten [::]:%s%s;\n' "$port" "$default" "$port" "$default"
         fi
     } >"$output"
+    if [[ -n $tls_cert ]]; then
+        # $host is nginx's variable (the name the client asked for), not the shell's.
+        # shellcheck disable=SC2016
+        printf 'server {\n    listen 80%s;\n    listen [::]:80%s;\n    server_name %s;\n    server_tokens off;\n    return 301 https://$host%s$request_uri;\n}\n' \
+            "$default" "$default" "$(config_value "$CONFIG_FILE" server_name _)" \
+            "$([[ $port == 443 ]] || printf ':%s' "$port")" >"$others"
+    else
+        printf '# none: the site serves plain HTTP\n' >"$others"
+    fi
 }
 
 # nginx: the site and its snippets, checked before nginx is told; a rejected configuration is
@@ -233,7 +244,7 @@ install_nginx_site() {
             "SERVER_NAME=$server_name" "ACCESS_LOG=/var/log/nginx/microblog-access.log" \
             "ERROR_LOG=/var/log/nginx/microblog-error.log"
     done
-    write_listen_conf "$stage/listen.conf"
+    write_listen_conf "$stage/listen.conf" "$stage/other-servers.conf"
     mkdir -p -- "$NGINX_SNIPPETS"
     local backup
     backup=$(mktemp -d)
@@ -280,6 +291,8 @@ restart_routes() {
     local route unit
     for route in "${ROUTES[@]}"; do
         unit=microblog@$route.service
+        # A program that kept failing (a broken release) has hit systemd's start limit.
+        systemctl reset-failed "$unit" 2>/dev/null || true
         if systemctl is-active --quiet "$unit"; then
             say "restarting $unit"
             systemctl restart "$unit"
@@ -293,6 +306,7 @@ restart_routes() {
 start_routes() {
     local route
     for route in "${ROUTES[@]}"; do
+        systemctl reset-failed "microblog@$route.service" 2>/dev/null || true
         systemctl start "microblog@$route.service"
     done
 }
@@ -314,6 +328,19 @@ prune_releases() {
     done
 }
 
+# The sign-in page through nginx on this host, under the site's own name and scheme (the
+# certificate is not checked: this is about nginx and the programs, not about trust).
+check_site_page() {
+    local port name scheme=http page
+    port=$(config_value "$CONFIG_FILE" listen_port 80)
+    name=$(config_value "$CONFIG_FILE" server_name _)
+    [[ $name == _ ]] && name=localhost
+    [[ -n $(config_value "$CONFIG_FILE" tls_certificate_file "") ]] && scheme=https
+    page=$(curl -fsSk --max-time 10 --resolve "$name:$port:127.0.0.1" -- "$scheme://$name:$port/login") ||
+        die "$scheme://$name:$port/login does not answer on this host"
+    [[ $page == *'name="csrf_token"'* ]] || die "$scheme://$name:$port/login is not the sign-in page"
+}
+
 install_packages
 ensure_user
 install_release
@@ -333,4 +360,7 @@ systemctl start microblog.target
 touch -- "$BASE_DIR/.installed"
 prune_releases
 "$ADMIN_LINK" --config "$CONFIG_FILE" check >&2 || die "the site does not pass microblog-admin check"
+check_site_page
+# Only a release that passed its check is one rollback.sh may go back to.
+printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$VERSION" >>"$HISTORY_FILE"
 say "Microblog $VERSION is installed"

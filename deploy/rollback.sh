@@ -32,7 +32,8 @@ done
 current=$(readlink -- "$BASE_DIR/current" 2>/dev/null) || { say "no release is installed"; exit 1; }
 current=${current#releases/}
 if [[ -z $target ]]; then
-    # The newest release in the history that is not the current one and is still on disk.
+    # The newest release that passed its check (install.sh records those in the history), is
+    # not the current one and is still on disk.
     while read -r _ version; do
         if [[ $version != "$current" && -x $BASE_DIR/releases/$version/deploy/install.sh ]]; then
             target=$version

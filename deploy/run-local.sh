@@ -190,7 +190,7 @@ if ! [[ $WORKERS =~ ^[1-9][0-9]{0,2}$ ]]; then
 fi
 
 missing=()
-for program in "${ROUTES[@]}" hash-password; do
+for program in "${ROUTES[@]}" hash-password microblog-admin; do
     [[ -x $BUILD_DIR/bin/$program ]] || missing+=("$program")
 done
 if ((${#missing[@]} > 0)); then
@@ -304,6 +304,7 @@ for template in "$REPO_DIR"/nginx/*.conf "$REPO_DIR"/nginx/mime.types "$REPO_DIR
         "ACCESS_LOG=$LOG_DIR/nginx-access.log" "ERROR_LOG=$LOG_DIR/nginx-error.log"
 done
 printf 'listen 127.0.0.1:%s;\n' "$PORT" >"$CONF_DIR/listen.conf"
+printf '# none: the local stack serves plain HTTP only\n' >"$CONF_DIR/other-servers.conf"
 # -e: without it nginx first opens the distribution's error log, which is not ours to write.
 nginx_args=(-p "$VAR_DIR/nginx/" -c "$CONF_DIR/nginx.conf" -e "$LOG_DIR/nginx-error.log")
 if ! nginx -t -q "${nginx_args[@]}" >"$LOG_DIR/nginx-test.log" 2>&1; then
@@ -361,7 +362,7 @@ done
 setup_database "$DB_SOCKET" "$DB_ADMIN" "$DB_NAME" "$DB_USER" "$db_password" ||
     die "could not create the database $DB_NAME or its account $DB_USER" "$LOG_DIR/mariadb.log"
 # Their progress lines go to stderr: stdout carries only the line that says the stack is ready.
-"$REPO_DIR/deploy/migrate.sh" "$DB_SOCKET" "$DB_NAME" "$DB_ADMIN" >&2 ||
+"$BUILD_DIR/bin/microblog-admin" --config "$CONFIG_FILE" migrate --sql-dir "$REPO_DIR/sql" >&2 ||
     die "the database migrations failed"
 "$REPO_DIR/deploy/seed-demo.sh" "$DB_SOCKET" "$DB_NAME" "$BUILD_DIR/bin/hash-password" \
     "$DB_ADMIN" >&2 || die "seeding the demo data failed"

@@ -67,7 +67,7 @@ SQL
 # DEFAULT when the key is absent. Read as text, never run: the file is data.
 config_value() {
     local file=$1 key=$2 default=${3-}
-    awk -v key="$key" -v default="$default" '
+    awk -v key="$key" -v fallback="$default" '
         /^[ \t]*#/ { next }
         {
             line = $0
@@ -77,7 +77,7 @@ config_value() {
             gsub(/^[ \t]+|[ \t\r]+$/, "", name); gsub(/^[ \t]+|[ \t\r]+$/, "", value)
             if (name == key) { print value; found = 1; exit }
         }
-        END { if (!found) print default }' "$file"
+        END { if (!found) print fallback }' "$file"
 }
 
 # Replaces DEST with SOURCE when they differ (mode MODE, owner OWNER); returns 0 when it

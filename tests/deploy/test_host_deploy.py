@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""The deployment scripts against a throwaway Debian 12 host (tests/support/throwaway_host.py):
+deploy.sh over ssh, an upgrade under load with no failed request, the automatic rollback of a
+broken release, rollback.sh, backup.sh and restore.sh into a fresh database, systemd restarting
+a killed program, and the lint of what gets installed. The steps run in order on one host."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from stack import BUILD_DIR, REPO_DIR  # noqa: E402
+from throwaway_host import ThrowawayHost  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROUTES = ("login", "register", "logout", "index")
+USER, PASSWORD = "susan", "a long passphrase for susan"
+
+host = ThrowawayHost("deploy", subnet_index=41)
+releases = {}
+work_dir = tempfile.mkdtemp(prefix="microblog-deploy-test-")
+
+
+def make_release(version, break_login=False):
+    out = subprocess.run(
+        [os.path.join(REPO_DIR, "deploy", "make-release.sh"), "--build-dir", BUILD_DIR,
+         "--output-dir", work_dir, "--version", version],
+        check=True, capture_output=True, text=True).stdout.strip()
+    if break_login:
+        # A release whose sign-in program cannot start: the health check must catch it.
+        unpacked = os.path.join(work_dir, "unpacked-" + version)
+        subprocess.run(["tar", "-C", work_dir, "-xzf", out], check=True)
+        os.rename(os.path.join(work_dir, "microblog-" + version), unpacked)
+        with open(os.path.join(unpacked, "bin", "login"), "w") as program:
+            program.write("#!/bin/sh\necho 'broken on purpose' >&2\nexit 1\n")
+        subprocess.run(["tar", "-C", unpacked, "--transform", "s,^\\.,microblog-%s," % version,
+                        "-czf", out, "."], check=True)
+    return out
+
+
+def setUpModule():
+    unittest.addModuleCleanup(shutil.rmtree, work_dir, ignore_errors=True)
+    unittest.addModuleCleanup(host.stop)
+    releases["a"] = make_release("test-a")
+    releases["b"] = make_release("test-b")
+    releases["broken"] = make_release("test-broken", break_login=True)
+    host.start()
+
+
+def site_url():
+    return "http://%s" % host.address
+
+
+def deploy(release, check=True):
+    result = host.client([os.path.join(REPO_DIR, "deploy", "deploy.sh"), "--release", release,
+                          host.ssh_target], env=host.ssh_env(), check=False, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError("deploy.sh exited with %d:\n%s" % (result.returncode, result.stderr))
+    return result
+
+
+def on_host(command, check=True, input=None):
+    result = host.ssh(command, check=False, input=input)
+    if check and result.returncode != 0:
+        raise AssertionError("on the host, %r exited with %d:\n%s%s" % (
+            command, result.returncode, result.stdout, result.stderr))
+    return result
+
+
+def current_release():
+    return on_host("readlink /opt/microblog/current").stdout.strip()
+
+
+def main_pids():
+    units = ["microblog@%s.service" % route for route in ROUTES] + ["nginx.service"]
+    out = on_host("systemctl show -p MainPID --value " + " ".join(units)).stdout.split()
+    return dict(zip(units, out))
+
+
+def browser(*args, check=True, timeout=300):
+    return host.client(["/usr/bin/python3", os.path.join(HERE, "host_client.py"), *args],
+                       check=check, timeout=timeout)
+
+
+class HostDeployTest(unittest.TestCase):
+    """Numbered: each step starts from where the one before left the host."""
+
+    def test_01_first_deploy_serves_the_site(self):
+        result = deploy(releases["a"])
+        self.assertIn("test-a is live", result.stderr)
+        self.assertEqual(current_release(), "releases/test-a")
+        on_host("microblog-admin create-user %s %s@example.org" % (USER, USER),
+                input="%s\n" % PASSWORD)
+        self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+        self.assertEqual(browser("sign-in", site_url(), USER, "wrong", check=False).returncode, 1)
+
+    def test_02_files_units_and_site_are_as_documented(self):
+        stat = on_host("stat -c '%a %U:%G %n' /etc/microblog /etc/microblog/microblog.conf "
+                       "/etc/microblog/secret_key /etc/microblog/db_password").stdout.split("\n")
+        self.assertEqual(stat[:4], ["750 root:microblog /etc/microblog",
+                                    "640 root:microblog /etc/microblog/microblog.conf",
+                                    "600 microblog:microblog /etc/microblog/secret_key",
+                                    "600 microblog:microblog /etc/microblog/db_password"])
+        units = ["/etc/systemd/system/microblog.target"] + [
+            "/etc/systemd/system/microblog@%s.%s" % (route, kind)
+            for route in ROUTES for kind in ("service", "socket")]
+        verify = on_host("systemd-analyze verify " + " ".join(units), check=False)
+        self.assertEqual((verify.returncode, verify.stderr.strip()), (0, ""))
+        self.assertEqual(on_host("nginx -t -q", check=False).returncode, 0)
+        users = on_host("ps -o user= -C index,login,logout,register | sort -u").stdout.split()
+        self.assertEqual(users, ["microblog"])
+        grants = on_host("mariadb -N -e \"SHOW GRANTS FOR 'microblog'@'localhost'\"").stdout
+        self.assertIn("GRANT SELECT, INSERT, UPDATE, DELETE ON `microblog`.*", grants)
+        self.assertNotRegex(grants, r"ALTER|DROP|CREATE|ALL PRIVILEGES")
+        check = on_host("microblog-admin check")
+        self.assertIn("ok:", check.stdout + check.stderr)
+        # The programs log to the journal; nginx's site logs are in logrotate's nginx rule.
+        self.assertIn("serving the socket from systemd",
+                      on_host("journalctl -u microblog@index.service --no-pager").stdout)
+        self.assertIn("/var/log/nginx/microblog-access.log",
+                      on_host("logrotate -d /etc/logrotate.conf 2>&1").stdout)
+
+    def test_03_installing_again_changes_nothing(self):
+        before = main_pids()
+        config_before = on_host("stat -c %Y /etc/microblog/microblog.conf").stdout
+        on_host("/opt/microblog/current/deploy/install.sh")
+        self.assertEqual(main_pids(), before)
+        self.assertEqual(on_host("stat -c %Y /etc/microblog/microblog.conf").stdout, config_before)
+
+    def test_04_upgrade_under_load_fails_no_request(self):
+        before = main_pids()
+        load = {}
+
+        def run_load():
+            out = browser("load", site_url(), USER, PASSWORD, "25", "4", timeout=120).stdout
+            load.update(json.loads(out))
+
+        loader = threading.Thread(target=run_load)
+        loader.start()
+        try:
+            deploy(releases["b"])
+        finally:
+            loader.join()
+        self.assertEqual(current_release(), "releases/test-b")
+        after = main_pids()
+        for unit in before:
+            if unit.startswith("microblog@"):
+                self.assertNotEqual(after[unit], before[unit], "%s was not restarted" % unit)
+        self.assertEqual(after["nginx.service"], before["nginx.service"], "nginx was restarted")
+        self.assertEqual(load.get("failures"), [])
+        self.assertGreater(load.get("ok", 0), 200)
+
+    def test_05_a_release_failing_its_health_check_is_rolled_back(self):
+        result = deploy(releases["broken"], check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("rolled back", result.stderr)
+        self.assertEqual(current_release(), "releases/test-b")
+        self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+
+    def test_06_rollback_goes_back_to_the_release_before(self):
+        on_host("/opt/microblog/current/deploy/rollback.sh")
+        self.assertEqual(current_release(), "releases/test-a")
+        self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+
+    def test_07_backup_restores_into_a_fresh_database(self):
+        backup = on_host("/opt/microblog/current/deploy/backup.sh").stdout.strip().splitlines()[-1]
+        self.assertRegex(backup, r"^/var/backups/microblog/.+\.sql\.gz$")
+        browser("register", site_url(), "latecomer", "a passphrase for the latecomer")
+        on_host("mariadb -e 'DROP DATABASE microblog'")
+        on_host("/opt/microblog/current/deploy/restore.sh " + backup)
+        self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+        late = browser("sign-in", site_url(), "latecomer", "a passphrase for the latecomer", check=False)
+        self.assertEqual(late.returncode, 1, "a user registered after the backup survived the restore")
+
+    def test_08_a_killed_program_is_restarted_by_systemd(self):
+        unit = "microblog@index.service"
+        pid = main_pids()[unit]
+        on_host("kill -KILL %s" % pid)
+        host.run("for i in $(seq 50); do p=$(systemctl show -p MainPID --value %s); "
+                 "[ \"$p\" != 0 ] && [ \"$p\" != %s ] && systemctl is-active -q %s && exit 0; "
+                 "sleep 0.1; done; exit 1" % (unit, pid, unit))
+        self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+
+    def test_09_uninstall_keeps_the_data_and_an_install_brings_the_site_back(self):
+        on_host("/opt/microblog/current/deploy/uninstall.sh")
+        units = on_host("systemctl list-unit-files 'microblog*' --no-legend", check=False)
+        self.assertEqual(units.stdout.strip(), "")
+        self.assertEqual(on_host("test -e /opt/microblog", check=False).returncode, 1)
+        self.assertEqual(on_host("mariadb -N -e 'SELECT username FROM microblog.users'").stdout.split(),
+                         [USER])
+        deploy(releases["a"])
+        self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+
+    def test_10_https_with_a_certificate(self):
+        on_host("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=blog.test "
+                "-keyout /etc/ssl/private/blog.key -out /etc/ssl/certs/blog.pem 2>/dev/null")
+        on_host("sed -i -e 's|^https = .*|https = true|' -e 's|^listen_port = .*|listen_port = 443|' "
+                "-e 's|^tls_certificate_file =.*|tls_certificate_file = /etc/ssl/certs/blog.pem|' "
+                "-e 's|^tls_key_file =.*|tls_key_file = /etc/ssl/private/blog.key|' "
+                "-e 's|^site_url =.*|site_url =|' "
+                "/etc/microblog/microblog.conf")
+        on_host("/opt/microblog/current/deploy/install.sh")
+        page = host.client(["curl", "-sk", "-D", "-", "https://%s/login" % host.address]).stdout
+        self.assertRegex(page, r"^HTTP/1.1 200")
+        self.assertRegex(page, r"(?im)^set-cookie: __Host-[a-z]+=[^;]+;.*\bSecure\b")
+        plain = host.client(["curl", "-s", "-D", "-", "-o", "/dev/null",
+                             "http://%s/index?a=1" % host.address]).stdout
+        self.assertRegex(plain, r"^HTTP/1.1 301")
+        self.assertIn("Location: https://%s/index?a=1" % host.address, plain)
+
+    def test_11_purge_removes_the_data(self):
+        on_host("/opt/microblog/current/deploy/uninstall.sh --purge")
+        self.assertEqual(on_host("test -e /etc/microblog", check=False).returncode, 1)
+        self.assertEqual(on_host("getent passwd microblog", check=False).returncode, 2)
+        databases = on_host("mariadb -N -e 'SHOW DATABASES'").stdout.split()
+        self.assertNotIn("microblog", databases)
+
+
+if __name__ == "__main__":
+    unittest.main(failfast=True)
