@@ -99,6 +99,10 @@ Config load_config(const std::string& path) {
     using Setter = std::function<void(const std::string&, const std::string&)>;
     const std::map<std::string, Setter> setters = {
         {"db_socket", [&](auto&, auto& v) { config.db_socket = v; }},
+        {"db_host", [&](auto&, auto& v) { config.db_host = v; }},
+        {"db_port",
+         [&](auto& k, auto& v) { config.db_port = unsigned(parse_number(k, v, 1, 65535)); }},
+        {"db_admin_password_file", [&](auto&, auto& v) { config.db_admin_password_file = v; }},
         {"db_name", [&](auto&, auto& v) { config.db_name = v; }},
         {"db_user", [&](auto&, auto& v) { config.db_user = v; }},
         {"db_password_file", [&](auto&, auto& v) { config.db_password = read_secret_file(v); }},
@@ -136,8 +140,10 @@ Config load_config(const std::string& path) {
             throw std::runtime_error("unknown configuration key " + key);
         setter->second(key, value);
     }
-    for (const auto& [key, value] : {std::pair{"db_socket", &config.db_socket},
-                                     {"db_name", &config.db_name},
+    if (config.db_socket.empty() && config.db_host.empty())
+        throw std::runtime_error(
+            "configuration needs db_socket (or db_host for a remote database)");
+    for (const auto& [key, value] : {std::pair{"db_name", &config.db_name},
                                      {"db_user", &config.db_user},
                                      {"templates_dir", &config.templates_dir}}) {
         if (value->empty())
@@ -153,6 +159,12 @@ Config load_config(const std::string& path) {
     if (config.db_admin_user.empty())
         throw std::runtime_error("configuration db_admin_user must not be empty");
     return config;
+}
+
+std::string admin_password(const Config& config) {
+    if (config.db_admin_password_file.empty())
+        return "";
+    return read_secret_file(config.db_admin_password_file);
 }
 
 unsigned effective_workers(const Config& config) {

@@ -7,6 +7,9 @@ namespace microblog {
 
 struct Config {
     std::string db_socket;
+    // A database on another machine: TCP to db_host:db_port instead of db_socket.
+    std::string db_host;
+    unsigned db_port = 3306;
     std::string db_name;
     std::string db_user;
     std::string db_password;  // read from db_password_file
@@ -24,6 +27,10 @@ struct Config {
     // MariaDB account that applies migrations (it may change the schema); it logs in over the
     // socket as the operating-system user of the same name, so no password is stored for it.
     std::string db_admin_user = "root";
+    // For a database on another machine only, where socket authentication cannot work: the file
+    // holding db_admin_user's password. Read only when the administrator connects
+    // (admin_password), so the route programs, which cannot read it, never need it.
+    std::string db_admin_password_file;
     // The site's address as nginx serves it on this host, for the admin command's check.
     std::string site_url;
     // How nginx serves the site on a host (deploy/install.sh writes its site from these; the
@@ -33,6 +40,9 @@ struct Config {
     std::string tls_certificate_file;
     std::string tls_key_file;
 };
+
+// The administrator's password: the content of db_admin_password_file, or "" without one.
+std::string admin_password(const Config& config);
 
 // The worker count `workers` asks for on this machine.
 unsigned effective_workers(const Config& config);

@@ -117,12 +117,24 @@ void Database::connect() {
     mysql_options(connection, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     bool admin = account_ == Account::kAdministrator;
     const std::string& user = admin ? config_.db_admin_user : config_.db_user;
-    const char* password = admin ? nullptr : config_.db_password.c_str();
+    // The administrator logs in over the socket as the operating-system user of its name, so it
+    // has a password only for a database on another machine.
+    std::string admin_secret = admin ? admin_password(config_) : "";
+    const char* password = admin ? (admin_secret.empty() ? nullptr : admin_secret.c_str())
+                                 : config_.db_password.c_str();
     unsigned long flags = admin ? CLIENT_MULTI_STATEMENTS : 0;
-    if (mysql_real_connect(connection, "localhost", user.c_str(), password, config_.db_name.c_str(),
-                           0, config_.db_socket.c_str(), flags) == nullptr) {
-        std::string message = "cannot connect to MariaDB as " + user + " over " +
-                              config_.db_socket + ": " + mysql_error(connection);
+    bool remote = !config_.db_host.empty();
+    if (remote) {
+        unsigned int protocol = MYSQL_PROTOCOL_TCP;
+        mysql_options(connection, MYSQL_OPT_PROTOCOL, &protocol);
+    }
+    std::string where =
+        remote ? config_.db_host + ":" + std::to_string(config_.db_port) : config_.db_socket;
+    if (mysql_real_connect(connection, remote ? config_.db_host.c_str() : "localhost", user.c_str(),
+                           password, config_.db_name.c_str(), remote ? config_.db_port : 0,
+                           remote ? nullptr : config_.db_socket.c_str(), flags) == nullptr) {
+        std::string message = "cannot connect to MariaDB as " + user + " over " + where + ": " +
+                              mysql_error(connection);
         mysql_close(connection);
         throw DatabaseUnavailable(message);
     }

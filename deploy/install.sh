@@ -25,6 +25,15 @@ First-install options (afterwards, edit /etc/microblog/microblog.conf and run th
   --port PORT                HTTP port (default 80; 443 with a certificate)
   --tls-certificate FILE     serve HTTPS with this certificate chain ...
   --tls-key FILE             ... and this key; plain HTTP then redirects to HTTPS
+  --db-host HOST             use the MariaDB server at HOST (TCP) instead of creating a
+                             database on this host; the database and the application's
+                             account (SELECT, INSERT, UPDATE, DELETE on it) must exist there
+  --db-port PORT             its port (default 3306)
+  --db-name NAME             the database (default microblog)
+  --db-user NAME             the application's account (default microblog)
+  --db-password-file FILE    a file holding that account's password
+  --db-admin-user NAME       an account that may change the schema, for the migrations
+  --db-admin-password-file FILE   a file holding its password
 Other options:
   --keep N                   releases to keep in /opt/microblog/releases (default 5)
   -h, --help                 this text
@@ -65,6 +74,13 @@ port=
 tls_certificate=
 tls_key=
 keep=5
+db_host=
+db_port=3306
+db_name=microblog
+db_user=microblog
+db_password_file=
+db_admin_user=root
+db_admin_password_file=
 while (($# > 0)); do
     case $1 in
     --server-name) server_name=${2:?--server-name needs a name}; shift 2 ;;
@@ -72,6 +88,13 @@ while (($# > 0)); do
     --tls-certificate) tls_certificate=${2:?--tls-certificate needs a file}; shift 2 ;;
     --tls-key) tls_key=${2:?--tls-key needs a file}; shift 2 ;;
     --keep) keep=${2:?--keep needs a number}; shift 2 ;;
+    --db-host) db_host=${2:?--db-host needs a host}; shift 2 ;;
+    --db-port) db_port=${2:?--db-port needs a number}; shift 2 ;;
+    --db-name) db_name=${2:?--db-name needs a name}; shift 2 ;;
+    --db-user) db_user=${2:?--db-user needs a name}; shift 2 ;;
+    --db-password-file) db_password_file=${2:?--db-password-file needs a file}; shift 2 ;;
+    --db-admin-user) db_admin_user=${2:?--db-admin-user needs a name}; shift 2 ;;
+    --db-admin-password-file) db_admin_password_file=${2:?--db-admin-password-file needs a file}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -87,6 +110,15 @@ if [[ -n $tls_certificate$tls_key ]]; then
     check_path --tls-key "$tls_key"
 fi
 port=${port:-$([[ -n $tls_certificate ]] && echo 443 || echo 80)}
+[[ $db_port =~ ^[1-9][0-9]{0,4}$ && $db_port -le 65535 ]] || { say "--db-port must be a TCP port number"; exit 2; }
+for name in "$db_name" "$db_user" "$db_admin_user"; do
+    [[ $name =~ ^[A-Za-z0-9_]{1,64}$ ]] || { say "database and account names may only hold letters, digits and _"; exit 2; }
+done
+if [[ -n $db_host ]]; then
+    [[ $db_host =~ ^[A-Za-z0-9.:-]+$ ]] || { say "--db-host must be a host name or address"; exit 2; }
+    [[ -f $db_password_file && -f $db_admin_password_file ]] ||
+        { say "--db-host needs --db-password-file and --db-admin-password-file (files)"; exit 2; }
+fi
 
 ((EUID == 0)) || die "run me as root (sudo $0)"
 VERSION=$(<"$RELEASE_DIR/VERSION")
@@ -137,19 +169,32 @@ install_release() {
 # --- Configuration and secrets, written on the first install only. ---
 write_configuration() {
     install -d -m 0750 -o root -g "$APP_USER" -- "$CONF_DIR"
-    local file
-    for file in secret_key:32 db_password:16; do
-        ensure_secret "$CONF_DIR/${file%%:*}" "${file#*:}"
-        chown "$APP_USER:$APP_USER" -- "$CONF_DIR/${file%%:*}"
-    done
+    if [[ ! -e $CONFIG_FILE && -n $db_host ]]; then
+        # The passwords of a remote database are given, not made; copied so the given files
+        # can go, and so the route programs (db_password) and root alone (the admin's) read them.
+        install -m 0600 -o "$APP_USER" -g "$APP_USER" -- "$db_password_file" "$CONF_DIR/db_password"
+        install -m 0600 -o root -g root -- "$db_admin_password_file" "$CONF_DIR/db_admin_password"
+    fi
+    ensure_secret "$CONF_DIR/secret_key" 32
+    chown "$APP_USER:$APP_USER" -- "$CONF_DIR/secret_key"
+    local remote_host=$db_host
+    [[ -e $CONFIG_FILE ]] && remote_host=$(config_value "$CONFIG_FILE" db_host "")
+    if [[ -z $remote_host ]]; then
+        ensure_secret "$CONF_DIR/db_password" 16
+        chown "$APP_USER:$APP_USER" -- "$CONF_DIR/db_password"
+    fi
     [[ -e $CONFIG_FILE ]] && return 0
     say "writing $CONFIG_FILE"
     # microblog-admin check fetches site_url over plain HTTP; with HTTPS, install.sh's own
     # check below fetches the page instead.
     local https=false site_url=http://127.0.0.1:$port
     [[ -n $tls_certificate ]] && https=true && site_url=
+    local socket=$DB_SOCKET admin_password_file=
+    [[ -n $db_host ]] && socket= && admin_password_file=$CONF_DIR/db_admin_password
     fill_template "$RELEASE_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
-        "DB_SOCKET=$DB_SOCKET" "SECRETS_DIR=$CONF_DIR" "APP_DIR=$CURRENT_LINK" "DB_ADMIN=root" \
+        "DB_SOCKET=$socket" "DB_HOST=$db_host" "DB_PORT=$db_port" "DB_NAME=$db_name" \
+        "DB_USER=$db_user" "DB_ADMIN_PASSWORD_FILE=$admin_password_file" \
+        "SECRETS_DIR=$CONF_DIR" "APP_DIR=$CURRENT_LINK" "DB_ADMIN=$db_admin_user" \
         "HTTPS=$https" "WORKERS=0" "SOCKET_DIR=/run/microblog" \
         "SITE_URL=$site_url" "SERVER_NAME=$server_name" "LISTEN_PORT=$port" \
         "TLS_CERTIFICATE=$tls_certificate" "TLS_KEY=$tls_key"
@@ -157,7 +202,17 @@ write_configuration() {
     chmod 0640 -- "$CONFIG_FILE"
 }
 
-# --- The database: a local MariaDB, its database, the application's account, migrations. ---
+# --- The database: a local MariaDB, its database and the application's account (a remote one
+# has them already), then the migrations. ---
+setup_database_and_migrate() {
+    if [[ -z $(config_value "$CONFIG_FILE" db_host "") ]]; then
+        setup_local_database
+    fi
+    # Before the switch: the running release must work with the new schema (migrations only add).
+    "$RELEASES_DIR/$VERSION/bin/microblog-admin" --config "$CONFIG_FILE" migrate \
+        --sql-dir "$RELEASES_DIR/$VERSION/sql" >&2 || die "the migrations failed"
+}
+
 setup_local_database() {
     systemctl enable --quiet mariadb
     systemctl is-active --quiet mariadb || systemctl start mariadb || die "MariaDB did not start"
@@ -167,9 +222,6 @@ setup_local_database() {
     setup_database "$(config_value "$CONFIG_FILE" db_socket "$DB_SOCKET")" \
         "$(config_value "$CONFIG_FILE" db_admin_user root)" "$name" "$account" \
         "$(<"$CONF_DIR/db_password")" || die "could not create the database $name or its account $account"
-    # Before the switch: the running release must work with the new schema (migrations only add).
-    "$RELEASES_DIR/$VERSION/bin/microblog-admin" --config "$CONFIG_FILE" migrate \
-        --sql-dir "$RELEASES_DIR/$VERSION/sql" >&2 || die "the migrations failed"
 }
 
 install_units() {
@@ -345,7 +397,7 @@ install_packages
 ensure_user
 install_release
 write_configuration
-setup_local_database
+setup_database_and_migrate
 units_changed=
 install_units && units_changed=1
 release_changed=

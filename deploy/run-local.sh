@@ -279,7 +279,8 @@ db_password=$(<"$SECRETS_DIR/db_password")
 # --- Configuration files, rewritten on every start so they follow the checkout. Written and
 # checked before the database starts, so a mistake in them costs no start and stop of MariaDB. ---
 fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
-    "DB_SOCKET=$DB_SOCKET" "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
+    "DB_SOCKET=$DB_SOCKET" "DB_HOST=" "DB_PORT=3306" "DB_NAME=$DB_NAME" "DB_USER=$DB_USER" \
+    "DB_ADMIN_PASSWORD_FILE=" "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
     "HTTPS=false" "WORKERS=$WORKERS" "SOCKET_DIR=$RUN_DIR" "SITE_URL=http://127.0.0.1:$PORT" \
     "SERVER_NAME=localhost" "LISTEN_PORT=$PORT" "TLS_CERTIFICATE=" "TLS_KEY="
 chmod 600 -- "$CONFIG_FILE"

@@ -63,7 +63,9 @@ rm -rf -- /opt/microblog
 
 if [[ -n $purge ]]; then
     config=/etc/microblog/microblog.conf
-    if [[ -f $config ]]; then
+    if [[ -f $config && -n $(config_value "$config" db_host "") ]]; then
+        say "the database is on $(config_value "$config" db_host ""): left alone there"
+    elif [[ -f $config ]]; then
         name=$(config_value "$config" db_name microblog)
         account=$(config_value "$config" db_user microblog)
         [[ $name =~ ^[A-Za-z0-9_]+$ && $account =~ ^[A-Za-z0-9_]+$ ]] || die "odd names in $config"

@@ -129,6 +129,26 @@ TEST_F(ConfigTest, WorkersZeroMeansOnePerCoreAndAtLeastTwo) {
     EXPECT_NE(load_error(minimal_config() + "db_admin_user =\n"), "");
 }
 
+TEST_F(ConfigTest, ARemoteDatabaseTakesHostAndPortInsteadOfTheSocket) {
+    std::string content = minimal_config();
+    content.erase(0, content.find('\n') + 1);  // no db_socket
+    Config config = load(content + "db_host = 10.0.0.7\ndb_port = 3307\n");
+    EXPECT_EQ(config.db_host, "10.0.0.7");
+    EXPECT_EQ(config.db_port, 3307u);
+    EXPECT_EQ(load(minimal_config()).db_port, 3306u);
+    EXPECT_NE(load_error(content).find("db_socket"), std::string::npos);
+    EXPECT_NE(load_error(minimal_config() + "db_port = 70000\n"), "");
+}
+
+TEST_F(ConfigTest, TheAdministratorsPasswordIsReadOnlyWhenAsked) {
+    // The route programs load this configuration but cannot read the administrator's file.
+    Config config = load(minimal_config() + "db_admin_password_file = " + dir_ + "/absent\n");
+    EXPECT_THROW(admin_password(config), std::runtime_error);
+    EXPECT_EQ(admin_password(load(minimal_config())), "");
+    config = load(minimal_config() + "db_admin_password_file = " + db_password_path_ + "\n");
+    EXPECT_EQ(admin_password(config), "db pass word");
+}
+
 TEST_F(ConfigTest, SiteSettingsForTheInstaller) {
     Config config = load(minimal_config());
     EXPECT_EQ(config.server_name, "_");
@@ -171,8 +191,8 @@ TEST_F(ConfigTest, ValueMayContainEquals) {
 }
 
 TEST_F(ConfigTest, RefusesUnknownKey) {
-    std::string error = load_error(minimal_config() + "db_host = localhost\n");
-    EXPECT_NE(error.find("db_host"), std::string::npos) << error;
+    std::string error = load_error(minimal_config() + "db_hostname = localhost\n");
+    EXPECT_NE(error.find("db_hostname"), std::string::npos) << error;
     EXPECT_NE(load_error(minimal_config() + "HTTPS = true\n"), "");
     EXPECT_NE(load_error(minimal_config() + "password cost = 5\n"), "");
 }

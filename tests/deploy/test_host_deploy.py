@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
@@ -56,9 +57,10 @@ def site_url():
     return "http://%s" % host.address
 
 
-def deploy(release, check=True):
+def deploy(release, check=True, install_options=()):
+    options = [word for option in install_options for word in ("--install-option", option)]
     result = host.client([os.path.join(REPO_DIR, "deploy", "deploy.sh"), "--release", release,
-                          host.ssh_target], env=host.ssh_env(), check=False, timeout=600)
+                          *options, host.ssh_target], env=host.ssh_env(), check=False, timeout=600)
     if check and result.returncode != 0:
         raise AssertionError("deploy.sh exited with %d:\n%s" % (result.returncode, result.stderr))
     return result
@@ -219,6 +221,66 @@ class HostDeployTest(unittest.TestCase):
         self.assertEqual(on_host("getent passwd microblog", check=False).returncode, 2)
         databases = on_host("mariadb -N -e 'SHOW DATABASES'").stdout.split()
         self.assertNotIn("microblog", databases)
+
+    def test_12_a_database_on_another_machine(self):
+        database = RemoteDatabase(host.client_netns, host.client_address)
+        self.addCleanup(database.stop)
+        database.start()
+        database.sql("CREATE DATABASE blog CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin; "
+                     "CREATE USER 'blog_app'@'%' IDENTIFIED BY 'app-secret'; "
+                     "GRANT SELECT, INSERT, UPDATE, DELETE ON blog.* TO 'blog_app'@'%'; "
+                     "CREATE USER 'blog_owner'@'%' IDENTIFIED BY 'owner-secret'; "
+                     "GRANT ALL ON blog.* TO 'blog_owner'@'%'")
+        on_host("printf app-secret > /root/app.pw && printf owner-secret > /root/owner.pw")
+        options = ["--db-host", host.client_address, "--db-name", "blog", "--db-user", "blog_app",
+                   "--db-password-file", "/root/app.pw", "--db-admin-user", "blog_owner",
+                   "--db-admin-password-file", "/root/owner.pw"]
+        deploy(releases["b"], install_options=options)
+        on_host("microblog-admin create-user %s %s@example.org" % (USER, USER), input="%s\n" % PASSWORD)
+        self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+        self.assertEqual(database.sql("SELECT username FROM blog.users"), USER)
+        self.assertNotIn("blog", on_host("mariadb -N -e 'SHOW DATABASES'").stdout.split())
+        stat = on_host("stat -c '%a %U' /etc/microblog/db_password /etc/microblog/db_admin_password").stdout
+        self.assertEqual(stat.split("\n")[:2], ["600 microblog", "600 root"])
+
+
+class RemoteDatabase:
+    """A MariaDB server on the workstation side of the client namespace's veth: to the host, a
+    database on another machine, reached over TCP."""
+
+    def __init__(self, netns, address):
+        self.netns, self.address = netns, address
+        self.folder = tempfile.mkdtemp(prefix="microblog-remote-db-")
+        self.socket = os.path.join(self.folder, "mysqld.sock")
+        self.process = None
+
+    def start(self):
+        data = os.path.join(self.folder, "data")
+        subprocess.run(["mariadb-install-db", "--no-defaults", "--datadir=" + data, "--user=root",
+                        "--auth-root-authentication-method=socket", "--skip-test-db", "--force"],
+                       check=True, capture_output=True)
+        self.process = subprocess.Popen(
+            ["ip", "netns", "exec", self.netns, "mariadbd", "--no-defaults", "--user=root",
+             "--datadir=" + data, "--socket=" + self.socket, "--pid-file=" + self.folder + "/pid",
+             "--bind-address=" + self.address, "--port=3306", "--skip-name-resolve",
+             "--log-error=" + self.folder + "/error.log", "--innodb-buffer-pool-size=32M"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if subprocess.run(["mariadb-admin", "--no-defaults", "--socket=" + self.socket, "-uroot", "ping"],
+                              capture_output=True).returncode == 0:
+                return
+            time.sleep(0.2)
+        raise AssertionError("the remote database did not start")
+
+    def sql(self, statement):
+        return subprocess.run(["mariadb", "--no-defaults", "--socket=" + self.socket, "-uroot", "-N", "-e",
+                               statement], check=True, capture_output=True, text=True).stdout.strip()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
