@@ -33,70 +33,8 @@ Restore with: restore.sh --config FILE [--replace] BACKUP
 EOF
 }
 
-say() {
-    printf '%s: %s\n' "$PROGRAM" "$*" >&2
-}
-
-die() {
-    say "$*"
-    exit 1
-}
-
-usage_error() {
-    say "$*"
-    say "see --help"
-    exit 2
-}
-
-# --- The configuration: `key = value` lines, # comments, read as data and never run. ---
-declare -A CONFIG=()
-
-trim() {
-    local s=$1
-    s=${s#"${s%%[!$' \t\r\n']*}"}
-    s=${s%"${s##*[!$' \t\r\n']}"}
-    printf '%s' "$s"
-}
-
-# Keeps the keys named after FILE; the route programs check the rest of the file.
-read_config() {
-    local file=$1 line key value number=0
-    shift
-    local wanted=" $* "
-    [[ -f $file && -r $file ]] || die "cannot read the configuration file $file"
-    while IFS= read -r line || [[ -n $line ]]; do
-        number=$((number + 1))
-        line=$(trim "$line")
-        [[ -z $line || $line == '#'* ]] && continue
-        [[ $line == *=* ]] || die "$file:$number: expected key = value"
-        key=$(trim "${line%%=*}")
-        value=$(trim "${line#*=}")
-        [[ $wanted == *" $key "* ]] || continue
-        [[ -z ${CONFIG[$key]+set} ]] || die "$file:$number: $key is set twice"
-        CONFIG[$key]=$value
-    done <"$file"
-}
-
-# The value of KEY, which must be set and match PATTERN (names end up in SQL and in file names).
-config_value() {
-    local key=$1 pattern=$2 allowed=$3
-    [[ -n ${CONFIG[$key]:-} ]] || die "$CONFIG_FILE does not set $key"
-    [[ ${CONFIG[$key]} =~ $pattern ]] ||
-        die "$CONFIG_FILE: $key is '${CONFIG[$key]}'; it may only hold $allowed"
-    printf '%s' "${CONFIG[$key]}"
-}
-
-# A fingerprint of the secret key that signs the session cookies, recorded in the backup so that
-# restore.sh can tell whether the sessions in it still verify. It reveals nothing of a random
-# 256-bit key. Empty when the key file cannot be read. The key travels through a pipe, never
-# through a command line.
-secret_key_fingerprint() {
-    local file=$1 key
-    [[ -n $file && -f $file && -r $file ]] || return 0
-    key=$(trim "$(<"$file")")
-    [[ -n $key ]] || return 0
-    printf 'microblog session key fingerprint\n%s' "$key" | sha256sum | cut -d' ' -f1
-}
+# shellcheck source=deploy/lib/database_scripts.sh
+source "$(dirname -- "$0")/lib/database_scripts.sh"
 
 # --- Options. ---
 while (($# > 0)); do
@@ -127,11 +65,11 @@ if [[ -n $KEEP ]] && ! [[ $KEEP =~ ^[1-9][0-9]{0,5}$ ]]; then
 fi
 
 read_config "$CONFIG_FILE" db_socket db_name db_admin_user secret_key_file
-DB_SOCKET=$(config_value db_socket '^/' 'an absolute path')
-DB_NAME=$(config_value db_name '^[A-Za-z0-9_]+$' 'letters, digits and _')
+DB_SOCKET=$(required_setting db_socket '^/' 'an absolute path')
+DB_NAME=$(required_setting db_name '^[A-Za-z0-9_]+$' 'letters, digits and _')
 # Absent means root, as for the route programs and microblog-admin.
 [[ -n ${CONFIG[db_admin_user]+set} ]] || CONFIG[db_admin_user]=root
-DB_ADMIN=$(config_value db_admin_user '^[A-Za-z0-9_][A-Za-z0-9_.-]*$' 'letters, digits and _ . -')
+DB_ADMIN=$(required_setting db_admin_user '^[A-Za-z0-9_][A-Za-z0-9_.-]*$' 'letters, digits and _ . -')
 
 mariadb_client=(mariadb --no-defaults --socket="$DB_SOCKET" --user="$DB_ADMIN"
     --default-character-set=utf8mb4 --connect-timeout=10 --batch --skip-column-names)

@@ -50,68 +50,8 @@ while the database is being replaced; stop it first for a quiet restore.
 EOF
 }
 
-say() {
-    printf '%s: %s\n' "$PROGRAM" "$*" >&2
-}
-
-die() {
-    say "$*"
-    exit 1
-}
-
-usage_error() {
-    say "$*"
-    say "see --help"
-    exit 2
-}
-
-# --- The configuration: `key = value` lines, # comments, read as data and never run. ---
-declare -A CONFIG=()
-
-trim() {
-    local s=$1
-    s=${s#"${s%%[!$' \t\r\n']*}"}
-    s=${s%"${s##*[!$' \t\r\n']}"}
-    printf '%s' "$s"
-}
-
-# Keeps the keys named after FILE; the route programs check the rest of the file.
-read_config() {
-    local file=$1 line key value number=0
-    shift
-    local wanted=" $* "
-    [[ -f $file && -r $file ]] || die "cannot read the configuration file $file"
-    while IFS= read -r line || [[ -n $line ]]; do
-        number=$((number + 1))
-        line=$(trim "$line")
-        [[ -z $line || $line == '#'* ]] && continue
-        [[ $line == *=* ]] || die "$file:$number: expected key = value"
-        key=$(trim "${line%%=*}")
-        value=$(trim "${line#*=}")
-        [[ $wanted == *" $key "* ]] || continue
-        [[ -z ${CONFIG[$key]+set} ]] || die "$file:$number: $key is set twice"
-        CONFIG[$key]=$value
-    done <"$file"
-}
-
-# The value of KEY, which must be set and match PATTERN (names end up in SQL).
-config_value() {
-    local key=$1 pattern=$2 allowed=$3
-    [[ -n ${CONFIG[$key]:-} ]] || die "$CONFIG_FILE does not set $key"
-    [[ ${CONFIG[$key]} =~ $pattern ]] ||
-        die "$CONFIG_FILE: $key is '${CONFIG[$key]}'; it may only hold $allowed"
-    printf '%s' "${CONFIG[$key]}"
-}
-
-# The same fingerprint of the session-signing key as backup.sh records; empty when the key file
-# cannot be read.
-secret_key_fingerprint() {
-    local file=$1 key
-    [[ -n $file && -f $file && -r $file ]] || return 0
-    key=$(trim "$(<"$file")")
-    [[ -n $key ]] || return 0
-    printf 'microblog session key fingerprint\n%s' "$key" | sha256sum | cut -d' ' -f1
-}
+# shellcheck source=deploy/lib/database_scripts.sh
+source "$(dirname -- "$0")/lib/database_scripts.sh"
 
 # --- Options. ---
 while (($# > 0)); do
@@ -148,11 +88,11 @@ fi
 [[ -n $CONFIG_FILE ]] || usage_error "--config needs a file"
 
 read_config "$CONFIG_FILE" db_socket db_name db_user db_admin_user secret_key_file
-DB_SOCKET=$(config_value db_socket '^/' 'an absolute path')
-DB_NAME=$(config_value db_name '^[A-Za-z0-9_]+$' 'letters, digits and _')
-DB_USER=$(config_value db_user '^[A-Za-z0-9_]+$' 'letters, digits and _')
+DB_SOCKET=$(required_setting db_socket '^/' 'an absolute path')
+DB_NAME=$(required_setting db_name '^[A-Za-z0-9_]+$' 'letters, digits and _')
+DB_USER=$(required_setting db_user '^[A-Za-z0-9_]+$' 'letters, digits and _')
 [[ -n ${CONFIG[db_admin_user]+set} ]] || CONFIG[db_admin_user]=root
-DB_ADMIN=$(config_value db_admin_user '^[A-Za-z0-9_][A-Za-z0-9_.-]*$' 'letters, digits and _ . -')
+DB_ADMIN=$(required_setting db_admin_user '^[A-Za-z0-9_][A-Za-z0-9_.-]*$' 'letters, digits and _ . -')
 
 # --- The backup, checked whole before the database is touched. ---
 [[ -f $DUMP ]] || die "$DUMP is not a file"
