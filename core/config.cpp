@@ -133,6 +133,30 @@ Config load_config(const std::string& path) {
          [&](auto& k, auto& v) { config.listen_port = unsigned(parse_number(k, v, 1, 65535)); }},
         {"tls_certificate_file", [&](auto&, auto& v) { config.tls_certificate_file = v; }},
         {"tls_key_file", [&](auto&, auto& v) { config.tls_key_file = v; }},
+        {"login_rate_per_minute",
+         [&](auto& k, auto& v) {
+             config.login_rate_per_minute = unsigned(parse_number(k, v, 1, 100000));
+         }},
+        {"register_rate_per_minute",
+         [&](auto& k, auto& v) {
+             config.register_rate_per_minute = unsigned(parse_number(k, v, 1, 100000));
+         }},
+        {"rate_burst",
+         [&](auto& k, auto& v) { config.rate_burst = unsigned(parse_number(k, v, 0, 100000)); }},
+        {"trusted_proxies", [&](auto&, auto& v) { config.trusted_proxies = v; }},
+        {"real_ip_header", [&](auto&, auto& v) { config.real_ip_header = v; }},
+        {"throttle_failures",
+         [&](auto& k, auto& v) {
+             config.throttle_failures = unsigned(parse_number(k, v, 1, 1000));
+         }},
+        {"throttle_window_minutes",
+         [&](auto& k, auto& v) {
+             config.throttle_window_minutes = unsigned(parse_number(k, v, 1, 1440));
+         }},
+        {"throttle_minutes",
+         [&](auto& k, auto& v) {
+             config.throttle_minutes = unsigned(parse_number(k, v, 1, 1440));
+         }},
     };
     for (const auto& [key, value] : read_pairs(path)) {
         auto setter = setters.find(key);

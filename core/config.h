@@ -39,6 +39,21 @@ struct Config {
     unsigned listen_port = 80;
     std::string tls_certificate_file;
     std::string tls_key_file;
+
+    // Abuse limits. nginx's per-address rate limits for POST /login and /register (requests
+    // per minute, and how many may come at once above that rate); the client address comes
+    // from real_ip_header only for requests from trusted_proxies (space-separated addresses or
+    // CIDR ranges; empty: the connection's own address is the client's).
+    unsigned login_rate_per_minute = 10;
+    unsigned register_rate_per_minute = 5;
+    unsigned rate_burst = 5;
+    std::string trusted_proxies;
+    std::string real_ip_header = "X-Forwarded-For";
+    // Per-account throttling in the database: after throttle_failures failed sign-ins for one
+    // username within throttle_window_minutes, its sign-ins are refused for throttle_minutes.
+    unsigned throttle_failures = 5;
+    unsigned throttle_window_minutes = 15;
+    unsigned throttle_minutes = 15;
 };
 
 // The administrator's password: the content of db_admin_password_file, or "" without one.

@@ -149,6 +149,27 @@ TEST_F(ConfigTest, TheAdministratorsPasswordIsReadOnlyWhenAsked) {
     EXPECT_EQ(admin_password(config), "db pass word");
 }
 
+TEST_F(ConfigTest, AbuseLimits) {
+    Config config = load(minimal_config());
+    EXPECT_EQ(config.login_rate_per_minute, 10u);
+    EXPECT_EQ(config.throttle_failures, 5u);
+    EXPECT_EQ(config.trusted_proxies, "");
+    config = load(minimal_config() +
+                  "login_rate_per_minute = 30\nregister_rate_per_minute = 2\nrate_burst = 0\n"
+                  "trusted_proxies = 10.0.0.0/8 192.0.2.1\nreal_ip_header = X-Real-IP\n"
+                  "throttle_failures = 3\nthrottle_window_minutes = 5\nthrottle_minutes = 60\n");
+    EXPECT_EQ(config.login_rate_per_minute, 30u);
+    EXPECT_EQ(config.register_rate_per_minute, 2u);
+    EXPECT_EQ(config.rate_burst, 0u);
+    EXPECT_EQ(config.trusted_proxies, "10.0.0.0/8 192.0.2.1");
+    EXPECT_EQ(config.real_ip_header, "X-Real-IP");
+    EXPECT_EQ(config.throttle_failures, 3u);
+    EXPECT_EQ(config.throttle_window_minutes, 5u);
+    EXPECT_EQ(config.throttle_minutes, 60u);
+    EXPECT_NE(load_error(minimal_config() + "throttle_failures = 0\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "login_rate_per_minute = 0\n"), "");
+}
+
 TEST_F(ConfigTest, SiteSettingsForTheInstaller) {
     Config config = load(minimal_config());
     EXPECT_EQ(config.server_name, "_");
