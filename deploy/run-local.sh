@@ -283,6 +283,15 @@ fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
     "DB_ADMIN_PASSWORD_FILE=" "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
     "HTTPS=false" "WORKERS=$WORKERS" "SOCKET_DIR=$RUN_DIR" "SITE_URL=http://127.0.0.1:$PORT" \
     "SERVER_NAME=localhost" "LISTEN_PORT=$PORT" "TLS_CERTIFICATE=" "TLS_KEY="
+# CONFIG_OVERRIDES="key=value ..." replaces settings of the written file (tests use it for
+# limits they need lower or higher); a key the template lacks is a mistake, not a new setting.
+for pair in ${CONFIG_OVERRIDES:-}; do
+    key=${pair%%=*}
+    [[ $pair == *=* && $key =~ ^[a-z_]+$ && ${pair#*=} =~ ^[A-Za-z0-9._/:-]*$ ]] ||
+        die "CONFIG_OVERRIDES holds '$pair'; expected key=value with a plain value"
+    grep -q "^$key = " -- "$CONFIG_FILE" || die "CONFIG_OVERRIDES names $key, which is no setting"
+    sed -i "s|^$key = .*|$key = ${pair#*=}|" -- "$CONFIG_FILE"
+done
 chmod 600 -- "$CONFIG_FILE"
 
 if ((EUID == 0)); then

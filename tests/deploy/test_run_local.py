@@ -120,5 +120,24 @@ class WorkerCountTest(unittest.TestCase):
             self.assertIn("worker_processes %d;" % max(1, cores // 2), f.read())
 
 
+class ConfigOverridesTest(unittest.TestCase):
+    """CONFIG_OVERRIDES replaces settings of the stack's configuration file (tests/support/stack.py)."""
+
+    def test_an_override_reaches_the_programs(self):
+        overridden = Stack("deploy-overrides", workers=2, config={"workers": 3})
+        self.addCleanup(overridden.stop)
+        overridden.start()
+        supervisor, workers = route_processes(overridden, "login")
+        self.assertEqual(len(workers), 3)
+
+    def test_an_unknown_setting_stops_the_start(self):
+        wrong = Stack("deploy-overrides-wrong", config={"no_such_setting": 1})
+        self.addCleanup(wrong.stop)
+        with self.assertRaises(RuntimeError):
+            wrong.start(timeout=60)
+        with open(wrong.output_path) as output:
+            self.assertIn("CONFIG_OVERRIDES names no_such_setting, which is no setting", output.read())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

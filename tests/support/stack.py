@@ -22,9 +22,11 @@ def free_port():
 class Stack:
     """Start with start(); stop() always, e.g. via unittest.addModuleCleanup(stack.stop)."""
 
-    def __init__(self, name, workers=2, fresh=True):
-        """workers=None leaves WORKERS unset, so deploy/run-local.sh chooses."""
+    def __init__(self, name, workers=2, fresh=True, config=None):
+        """workers=None leaves WORKERS unset, so deploy/run-local.sh chooses. config: settings
+        of microblog.conf to replace ({"throttle_failures": 3}), via CONFIG_OVERRIDES."""
         self.name = name
+        self.config = dict(config or {})
         self.var_dir = os.path.join(TEST_VAR_ROOT, name)
         self.port = free_port()
         self.workers = workers
@@ -41,6 +43,7 @@ class Stack:
     def start(self, timeout=90):
         env = dict(os.environ, VAR_DIR=self.var_dir, PORT=str(self.port), BUILD_DIR=BUILD_DIR)
         env.pop("WORKERS", None)
+        env["CONFIG_OVERRIDES"] = " ".join("%s=%s" % item for item in self.config.items())
         if self.workers is not None:
             env["WORKERS"] = str(self.workers)
         self.output = open(self.output_path, "a+")
