@@ -77,6 +77,45 @@ TEST_F(ServerTest, PostWithWrongTokenIsRefused) {
     EXPECT_EQ(handled_, 0);
 }
 
+TEST_F(ServerTest, PostFromAnotherOriginIsRefusedEvenWithTheToken) {
+    Route guarded = route(Audience::kAnyone, Csrf::kRequiredOnPost);
+    Request::Params cross = {{"REQUEST_METHOD", "POST"},
+                             {"HTTP_COOKIE", "presession=" + kPreSession},
+                             {"HTTP_HOST", "blog.example.org"},
+                             {"HTTP_ORIGIN", "http://evil.example"}};
+    EXPECT_EQ(send(guarded, cross, "csrf_token=" + valid_token()).status(), 403);
+    cross["HTTP_ORIGIN"] = "null";
+    EXPECT_EQ(send(guarded, cross, "csrf_token=" + valid_token()).status(), 403);
+    // The same host under another scheme is another origin too.
+    cross["HTTP_ORIGIN"] = "https://blog.example.org";
+    EXPECT_EQ(send(guarded, cross, "csrf_token=" + valid_token()).status(), 403);
+    EXPECT_EQ(handled_, 0);
+    cross["HTTP_ORIGIN"] = "http://blog.example.org";
+    EXPECT_EQ(send(guarded, cross, "csrf_token=" + valid_token()).status(), 200);
+    EXPECT_EQ(handled_, 1);
+}
+
+TEST_F(ServerTest, PostTheBrowserCallsCrossSiteIsRefused) {
+    Route guarded = route(Audience::kAnyone, Csrf::kRequiredOnPost);
+    for (const char* site : {"cross-site", "same-site"}) {
+        Response response = send(guarded,
+                                 {{"REQUEST_METHOD", "POST"},
+                                  {"HTTP_COOKIE", "presession=" + kPreSession},
+                                  {"HTTP_SEC_FETCH_SITE", site}},
+                                 "csrf_token=" + valid_token());
+        EXPECT_EQ(response.status(), 403) << site;
+    }
+    for (const char* site : {"same-origin", "none"}) {
+        Response response = send(guarded,
+                                 {{"REQUEST_METHOD", "POST"},
+                                  {"HTTP_COOKIE", "presession=" + kPreSession},
+                                  {"HTTP_SEC_FETCH_SITE", site}},
+                                 "csrf_token=" + valid_token());
+        EXPECT_EQ(response.status(), 200) << site;
+    }
+    EXPECT_EQ(handled_, 2);
+}
+
 TEST_F(ServerTest, PostWithThisBrowsersTokenReachesTheHandler) {
     Response response =
         post(route(Audience::kAnyone, Csrf::kRequiredOnPost), "csrf_token=" + valid_token());
