@@ -2,6 +2,8 @@
 # `make test` runs every test. run and test install missing Debian packages first.
 BUILD_DIR ?= build
 SANITIZE_BUILD_DIR ?= build-sanitize
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
 PORT ?= 8080
 # Empty: deploy/run-local.sh derives the worker count from the machine.
 WORKERS ?=
@@ -13,7 +15,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DMICROBLOG_WERROR=ON
 endif
 
-.PHONY: all build deps run test test-unit test-integration test-e2e test-deploy test-sanitize check-fresh-host format clean bench release
+.PHONY: all build deps run test test-unit test-integration test-e2e test-deploy test-sanitize fuzz check-fresh-host format clean bench release
 
 all: build
 
@@ -57,6 +59,13 @@ test-sanitize: deps
 	@cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
 	@cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
 
+# libFuzzer on everything that reads client bytes (tests/fuzz/), built with clang into
+# $(FUZZ_DIR), each target for FUZZ_SECONDS from the seeds in tests/fuzz/corpus/.
+fuzz: deps
+	@CXX=clang++ cmake -S tests/fuzz -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS)
+	@tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
 # .ci/run for the committed HEAD inside a freshly debootstrapped Debian 12 (root, a few minutes).
 check-fresh-host:
 	@tests/fresh-host/check.sh
@@ -77,4 +86,4 @@ format:
 		bench/*.cpp tests/core/*.cpp
 
 clean:
-	@rm -rf $(BUILD_DIR) $(SANITIZE_BUILD_DIR)
+	@rm -rf $(BUILD_DIR) $(SANITIZE_BUILD_DIR) $(FUZZ_DIR)
