@@ -118,6 +118,14 @@ Config load_config(const std::string& path) {
          [&](auto& k, auto& v) {
              config.remember_me_days = unsigned(parse_number(k, v, 1, 3650));
          }},
+        {"session_idle_minutes",
+         [&](auto& k, auto& v) {
+             config.session_idle_minutes = unsigned(parse_number(k, v, 1, 24 * 60 * 365));
+         }},
+        {"max_sessions_per_user",
+         [&](auto& k, auto& v) {
+             config.max_sessions_per_user = unsigned(parse_number(k, v, 1, 10000));
+         }},
         {"session_hours",
          [&](auto& k, auto& v) {
              config.session_hours = unsigned(parse_number(k, v, 1, 24 * 365));

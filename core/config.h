@@ -18,7 +18,12 @@ struct Config {
     std::string templates_dir;
     unsigned long password_cost = 5;
     unsigned remember_me_days = 30;
-    unsigned session_hours = 24;
+    unsigned session_hours = 12;
+    // A session without Remember Me ends after this long unused (remembered ones last
+    // remember_me_days, used or not).
+    unsigned session_idle_minutes = 30;
+    // The most sessions one user keeps; signing in once more ends the oldest.
+    unsigned max_sessions_per_user = 20;
     bool https = false;
     // Worker processes per route program; 0 means one per core, at least two.
     unsigned workers = 0;

@@ -13,29 +13,37 @@ namespace {
 // 256 bits: far beyond guessing, and the same size as the stored hash.
 constexpr size_t kTokenBytes = 32;
 
-// The session lookup alone, or with the companion's rows after it. UNION ALL returns its
-// branches in order, and the first column tells the session's row (0) from the others (1).
+// The first column of the session's row: whether its last-seen time is due for a write.
+constexpr const char* kSessionTag =
+    "IF(s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 1 MINUTE, 2, 0)";
+
+// The session lookup alone, or with the companion's rows after it. A session is live until it
+// expires, and one without Remember Me only while used within the idle timeout (the ?
+// after the token). UNION ALL returns its branches in order, and the first column tells the
+// session's row (0, or 2 when its last-seen time is due) from the others (1).
 std::string find_session_sql(const CompanionRead& companion) {
     const std::string live_session =
         " FROM sessions s JOIN users u ON u.id = s.user_id "
-        "WHERE s.token_hash = ? AND s.expires_at > UTC_TIMESTAMP()";
+        "WHERE s.token_hash = ? AND s.expires_at > UTC_TIMESTAMP() "
+        "AND (s.remember_me OR s.last_seen_at > UTC_TIMESTAMP() - INTERVAL ? MINUTE)";
+    std::string session_row = std::string("SELECT ") + kSessionTag + ", u.id, u.username";
     if (companion.sql.empty())
-        return "SELECT 0, u.id, u.username" + live_session;
+        return session_row + live_session;
     if (companion.columns < 3)
         throw std::logic_error("a companion read needs at least 3 columns: " + companion.sql);
     std::string padding;
     for (unsigned i = 3; i < companion.columns; ++i)
         padding += ", NULL";
-    return "(SELECT 0, u.id, u.username" + padding + live_session + ") UNION ALL (" +
-           companion.sql + ")";
+    return "(" + session_row + padding + live_session + ") UNION ALL (" + companion.sql + ")";
 }
-// The session's row (tag 0) becomes the identity, the others (tag 1) the companion rows, in
-// the order the companion's ORDER BY gave them; nothing when there is no session row.
-std::optional<Resumed> split_rows(std::vector<Row>& rows) {
+// The session's row (tag 0 or 2) becomes the identity, the others (tag 1) the companion rows,
+// in the order the companion's ORDER BY gave them; nothing when there is no session row.
+std::optional<Resumed> split_rows(std::vector<Row>& rows, bool& last_seen_due) {
     std::optional<Resumed> resumed;
     CompanionRows companion_rows;
     for (Row& row : rows) {
-        if (row.at(0) == "0") {
+        if (row.at(0) != "1") {
+            last_seen_due = row.at(0) == "2";
             resumed.emplace();
             resumed->identity.user_id = row.at(1).value_or("");
             resumed->identity.username = row.at(2).value_or("");
@@ -57,22 +65,36 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
       cookies_(cookies),
       config_(config),
       insert_(db.prepare(
-          "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, remember_me) "
-          "VALUES (?, ?, UTC_TIMESTAMP(), DATE_ADD(UTC_TIMESTAMP(), INTERVAL ? HOUR), ?)")),
-      delete_expired_(
-          db.prepare("DELETE FROM sessions WHERE user_id = ? AND expires_at <= UTC_TIMESTAMP()",
-                     Database::Repeatable::kYes)),
+          "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, "
+          "remember_me) VALUES (?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(), "
+          "DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? HOUR), ?)")),
+      // Anyone's sign-in sweeps a batch of dead sessions, so none waits for its own user to
+      // come back; bounded, so one sign-in never pays for a backlog.
+      delete_expired_(db.prepare(
+          "DELETE FROM sessions WHERE expires_at <= UTC_TIMESTAMP() OR (NOT remember_me AND "
+          "last_seen_at <= UTC_TIMESTAMP() - INTERVAL ? MINUTE) LIMIT 200",
+          Database::Repeatable::kYes)),
+      // All but the user's newest max_sessions_per_user sessions (the derived table lets
+      // MariaDB take a LIMIT inside IN).
+      delete_oldest_(db.prepare(
+          "DELETE FROM sessions WHERE user_id = ? AND token_hash NOT IN (SELECT token_hash FROM "
+          "(SELECT token_hash FROM sessions WHERE user_id = ? "
+          "ORDER BY created_at DESC LIMIT ?) newest)",
+          Database::Repeatable::kYes)),
       find_(db.prepare(find_session_sql(companion))),
+      touch_(db.prepare("UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?",
+                        Database::Repeatable::kYes)),
       delete_(db.prepare("DELETE FROM sessions WHERE token_hash = ?", Database::Repeatable::kYes)) {
 }
 
 std::string SessionStore::start(long long user_id, bool remember_me) {
     std::string token = random_bytes(kTokenBytes);
     long long hours = remember_me ? 24LL * config_.remember_me_days : config_.session_hours;
-    // Signing in is when this user's dead sessions are swept, so the table does not grow
-    // without a separate cleanup job.
-    db_.execute(delete_expired_, {user_id});
+    long long idle_minutes = config_.session_idle_minutes;
+    db_.execute(delete_expired_, {idle_minutes});
     db_.execute(insert_, {Bytes{sha256(token)}, user_id, hours, remember_me ? 1LL : 0LL});
+    db_.execute(delete_oldest_,
+                {user_id, user_id, static_cast<long long>(config_.max_sessions_per_user)});
     std::optional<long> max_age;
     if (remember_me)
         max_age = hours * 3600;
@@ -85,10 +107,14 @@ std::optional<Resumed> SessionStore::resume(const std::vector<std::string>& cook
         if (!token || token->size() != kTokenBytes)
             continue;
         std::string key = sha256(*token);
-        Result result = db_.execute(find_, {Bytes{key}});
-        std::optional<Resumed> resumed = split_rows(result.rows);
+        Result result =
+            db_.execute(find_, {Bytes{key}, static_cast<long long>(config_.session_idle_minutes)});
+        bool last_seen_due = false;
+        std::optional<Resumed> resumed = split_rows(result.rows, last_seen_due);
         if (!resumed)
             continue;
+        if (last_seen_due)
+            db_.execute(touch_, {Bytes{key}});
         resumed->identity.session_key = hex_encode(key);
         resumed->identity.csrf_token = csrf_token_for(signer_, *token);
         return resumed;

@@ -55,7 +55,9 @@ class SessionStore {
     const Config& config_;
     Database::StatementId insert_;
     Database::StatementId delete_expired_;
+    Database::StatementId delete_oldest_;
     Database::StatementId find_;
+    Database::StatementId touch_;
     Database::StatementId delete_;
 };
 

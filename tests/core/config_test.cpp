@@ -111,7 +111,9 @@ TEST_F(ConfigTest, OptionalKeysKeepTheirDefaults) {
     EXPECT_EQ(config.db_timeout_seconds, 5u);
     EXPECT_EQ(config.password_cost, 5ul);
     EXPECT_EQ(config.remember_me_days, 30u);
-    EXPECT_EQ(config.session_hours, 24u);
+    EXPECT_EQ(config.session_hours, 12u);
+    EXPECT_EQ(config.session_idle_minutes, 30u);
+    EXPECT_EQ(config.max_sessions_per_user, 20u);
     EXPECT_FALSE(config.https);
     EXPECT_EQ(load(minimal_config() + "https = false\n").https, false);
     EXPECT_EQ(config.workers, 0u);
@@ -147,6 +149,15 @@ TEST_F(ConfigTest, TheAdministratorsPasswordIsReadOnlyWhenAsked) {
     EXPECT_EQ(admin_password(load(minimal_config())), "");
     config = load(minimal_config() + "db_admin_password_file = " + db_password_path_ + "\n");
     EXPECT_EQ(admin_password(config), "db pass word");
+}
+
+TEST_F(ConfigTest, SessionLimits) {
+    Config config =
+        load(minimal_config() + "session_idle_minutes = 5\nmax_sessions_per_user = 3\n");
+    EXPECT_EQ(config.session_idle_minutes, 5u);
+    EXPECT_EQ(config.max_sessions_per_user, 3u);
+    EXPECT_NE(load_error(minimal_config() + "session_idle_minutes = 0\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "max_sessions_per_user = 0\n"), "");
 }
 
 TEST_F(ConfigTest, AbuseLimits) {
