@@ -275,8 +275,8 @@ write_listen_conf() {
     if [[ -n $tls_cert ]]; then
         # $host is nginx's variable (the name the client asked for), not the shell's.
         # shellcheck disable=SC2016
-        printf 'server {\n    listen 80%s;\n    listen [::]:80%s;\n    server_name %s;\n    server_tokens off;\n    return 301 https://$host%s$request_uri;\n}\n' \
-            "$default" "$default" "$(config_value "$CONFIG_FILE" server_name _)" \
+        printf 'server {\n    listen 80%s;\n    listen [::]:80%s;\n    server_name %s;\n    server_tokens off;\n    charset utf-8;\n    include %s/security-headers.conf;\n    return 301 https://$host%s$request_uri;\n}\n' \
+            "$default" "$default" "$(config_value "$CONFIG_FILE" server_name _)" "$NGINX_SNIPPETS" \
             "$([[ $port == 443 ]] || printf ':%s' "$port")" >"$others"
     else
         printf '# none: the site serves plain HTTP\n' >"$others"
@@ -290,13 +290,15 @@ install_nginx_site() {
     stage=$(mktemp -d)
     server_name=$(config_value "$CONFIG_FILE" server_name _)
     check_path "the server name" "/$server_name"
+    nginx_limits "$CONFIG_FILE"
     for template in "$CURRENT_LINK"/nginx/*.conf; do
         fill_template "$template" "$stage/$(basename -- "$template")" \
             "CONF_DIR=$NGINX_SNIPPETS" "RUN_DIR=/run/microblog" "STATIC_DIR=$CURRENT_LINK/static" \
             "SERVER_NAME=$server_name" "ACCESS_LOG=/var/log/nginx/microblog-access.log" \
-            "ERROR_LOG=/var/log/nginx/microblog-error.log"
+            "ERROR_LOG=/var/log/nginx/microblog-error.log" "${NGINX_LIMITS[@]}"
     done
     write_listen_conf "$stage/listen.conf" "$stage/other-servers.conf"
+    write_real_ip_conf "$CONFIG_FILE" "$stage/real-ip.conf"
     mkdir -p -- "$NGINX_SNIPPETS"
     local backup
     backup=$(mktemp -d)

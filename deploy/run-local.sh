@@ -289,8 +289,9 @@ for pair in ${CONFIG_OVERRIDES:-}; do
     key=${pair%%=*}
     [[ $pair == *=* && $key =~ ^[a-z_]+$ && ${pair#*=} =~ ^[A-Za-z0-9._/:-]*$ ]] ||
         die "CONFIG_OVERRIDES holds '$pair'; expected key=value with a plain value"
-    grep -q "^$key = " -- "$CONFIG_FILE" || die "CONFIG_OVERRIDES names $key, which is no setting"
-    sed -i "s|^$key = .*|$key = ${pair#*=}|" -- "$CONFIG_FILE"
+    # A setting that is empty in the template (trusted_proxies) has nothing after its =.
+    grep -Eq "^$key =( |$)" -- "$CONFIG_FILE" || die "CONFIG_OVERRIDES names $key, which is no setting"
+    sed -i -E "s|^$key =( .*)?$|$key = ${pair#*=}|" -- "$CONFIG_FILE"
 done
 chmod 600 -- "$CONFIG_FILE"
 
@@ -305,15 +306,20 @@ nginx_workers=$(($(nproc) / 2 > 1 ? $(nproc) / 2 : 1))
 # Starting from an empty folder drops files that were removed from nginx/ in the checkout.
 rm -rf -- "$CONF_DIR"
 mkdir -p -- "$CONF_DIR" "$VAR_DIR"/nginx/tmp/{client_body,proxy,fastcgi,uwsgi,scgi}
+# The abuse limits and trusted proxies come from the configuration file, as on a host: make run
+# has the production limits (tests/support/stack.py raises them for test stacks).
+nginx_limits "$CONFIG_FILE"
 for template in "$REPO_DIR"/nginx/*.conf "$REPO_DIR"/nginx/mime.types "$REPO_DIR"/nginx/nginx.conf.in; do
     output=$(basename -- "$template" .in)
     fill_template "$template" "$CONF_DIR/$output" \
         "PORT=$PORT" "VAR_DIR=$VAR_DIR" "CONF_DIR=$CONF_DIR" "RUN_DIR=$RUN_DIR" \
         "LOG_DIR=$LOG_DIR" "STATIC_DIR=$REPO_DIR/static" "USER_DIRECTIVE=$user_directive" \
         "NGINX_WORKERS=$nginx_workers" "SERVER_NAME=localhost" \
-        "ACCESS_LOG=$LOG_DIR/nginx-access.log" "ERROR_LOG=$LOG_DIR/nginx-error.log"
+        "ACCESS_LOG=$LOG_DIR/nginx-access.log" "ERROR_LOG=$LOG_DIR/nginx-error.log" \
+        "${NGINX_LIMITS[@]}"
 done
 printf 'listen 127.0.0.1:%s;\n' "$PORT" >"$CONF_DIR/listen.conf"
+write_real_ip_conf "$CONFIG_FILE" "$CONF_DIR/real-ip.conf"
 printf '# none: the local stack serves plain HTTP only\n' >"$CONF_DIR/other-servers.conf"
 # -e: without it nginx first opens the distribution's error log, which is not ours to write.
 nginx_args=(-p "$VAR_DIR/nginx/" -c "$CONF_DIR/nginx.conf" -e "$LOG_DIR/nginx-error.log")

@@ -92,3 +92,59 @@ install_if_changed() {
     mv -f -- "$dest.new" "$dest"
     return 0
 }
+
+# Sets the variable VAR to the number KEY of the configuration FILE (DEFAULT when absent), checked
+# to be from LEAST to 100000 as the programs check it (core/config.cpp): nginx is configured
+# before any program reads the file.
+config_number() {
+    local var=$1 file=$2 key=$3 default=$4 least=$5 value
+    value=$(config_value "$file" "$key" "$default")
+    if ! [[ $value =~ ^[0-9]{1,6}$ ]] || ((10#$value < least || 10#$value > 100000)); then
+        die "$file: $key must be a number from $least to 100000, not '$value'"
+    fi
+    printf -v "$var" '%d' "$((10#$value))"
+}
+
+# Sets NGINX_LIMITS to the NAME=VALUE pairs that fill the abuse limits of the configuration FILE
+# (login_rate_per_minute, register_rate_per_minute, rate_burst; docs/configuration.md) into
+# nginx/microblog.conf with fill_template.
+nginx_limits() {
+    local file=$1 login register burst
+    config_number login "$file" login_rate_per_minute 10 1
+    config_number register "$file" register_rate_per_minute 5 1
+    config_number burst "$file" rate_burst 5 0
+    # A client refused by either limit may post again once the slower one lets one more through.
+    local slower=$((login < register ? login : register))
+    # nginx refuses burst=0: no burst is the option left out.
+    local burst_option=
+    ((burst == 0)) || burst_option="burst=$burst"
+    # shellcheck disable=SC2034  # read by the caller
+    NGINX_LIMITS=("LOGIN_RATE=$login" "REGISTER_RATE=$register" "BURST_OPTION=$burst_option"
+        "RETRY_AFTER=$(((60 + slower - 1) / slower))")
+}
+
+# Writes nginx's real-ip.conf to OUTPUT from the configuration FILE: with trusted_proxies (its
+# addresses or CIDR ranges, space-separated), the client address of a request from one of them
+# is the last untrusted one in real_ip_header; without, no directive at all, so no header is
+# believed and the connecting address is the client's.
+write_real_ip_conf() {
+    local file=$1 output=$2 header proxy proxies=()
+    read -ra proxies <<<"$(config_value "$file" trusted_proxies "")"
+    header=$(config_value "$file" real_ip_header X-Forwarded-For)
+    if ((${#proxies[@]} == 0)); then
+        printf "# none: trusted_proxies is empty, so the connecting address is the client's\n" >"$output"
+        return 0
+    fi
+    [[ $header =~ ^[A-Za-z0-9-]{1,64}$ ]] ||
+        die "$file: real_ip_header must be an HTTP header name, not '$header'"
+    {
+        printf '# From trusted_proxies and real_ip_header in %s.\n' "$file"
+        for proxy in "${proxies[@]}"; do
+            if ! [[ $proxy =~ ^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)(/[0-9]{1,3})?$ ]]; then
+                die "$file: trusted_proxies must list IP addresses or CIDR ranges, not '$proxy'"
+            fi
+            printf 'set_real_ip_from %s;\n' "$proxy"
+        done
+        printf 'real_ip_header %s;\nreal_ip_recursive on;\n' "$header"
+    } >"$output"
+}

@@ -140,12 +140,12 @@ class ClaimedIdentityTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.other = unique_name("other")
-        assert Visitor(stack.url).register(cls.other, password="other pw").status_code == 302
+        assert Visitor(stack.url).register(cls.other, password="other passphrase").status_code == 302
         cls.other_id = user_id(cls.other)
 
     def claims(self):
         return [{"Authorization": basic("someone", "x")},
-                {"Authorization": basic(self.other, "other pw")},
+                {"Authorization": basic(self.other, "other passphrase")},
                 {"X-Microblog-User-Id": "1"},
                 {"Microblog-User-Id": "1"},
                 {"X-Microblog-User-Id": self.other_id,
