@@ -1,5 +1,6 @@
 // /login: the sign-in form (GET) and signing in (POST) with username, password and Remember Me.
 #include "core/encoding.h"
+#include "core/events.h"
 #include "core/form.h"
 #include "core/next_url.h"
 #include "core/server.h"
@@ -38,18 +39,31 @@ Response sign_in(const Request& request, App& app) {
     if (!form.valid())
         return show_form(request, app, &form);
 
+    const std::string& username = form.value("username");
     const std::string& password = form.value("password");
-    std::optional<User> user = app.users().find_by_username(form.value("username"));
+    const std::string address = request.param("REMOTE_ADDR");
+    // A throttled name is refused before anything else, the same for names with and without an
+    // account, and with the answer a wrong password gets, so the lock shows nothing. No hash is
+    // computed for it either: a locked name costs an attacker's requests no server time.
+    if (app.throttle().locked(username)) {
+        log_account_event("login throttled", username, address);
+        return app.redirect_with_flash(login_url(request.field("next")), kInvalidCredentials);
+    }
+    std::optional<User> user = app.users().find_by_username(username);
     if (!user)
         app.passwords().verify_dummy(password);
     if (!user || !app.passwords().verify(password, user->password_hash)) {
+        log_account_event("login failed", username, address);
+        app.throttle().record_failure(username);
         return app.redirect_with_flash(login_url(request.field("next")), kInvalidCredentials);
     }
+    app.throttle().reset(username);
     if (app.passwords().needs_rehash(user->password_hash)) {
         app.users().update_password_hash(user->id, app.passwords().hash(password));
     }
     Response response = Response::redirect(redirect_target(request.field("next"), "/index"));
     response.set_header("Set-Cookie", app.sessions().start(user->id, form.checked("remember_me")));
+    log_account_event("login ok", user->username, address);
     return response;
 }
 

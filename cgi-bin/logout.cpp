@@ -1,6 +1,7 @@
 // /logout: signing out is a POST carrying the session's CSRF token (the navigation's Logout
 // button). GET shows a one-button confirmation, so a link or prefetch can never sign anyone out.
 // A visitor has nothing to sign out of and is sent home.
+#include "core/events.h"
 #include "core/server.h"
 
 using namespace microblog;
@@ -14,6 +15,7 @@ Response confirm(const Request& request, App& app) {
 
 Response sign_out(const Request& request, App& app) {
     app.sessions().end(request.identity().session_key);
+    log_account_event("logout", request.identity().username, request.param("REMOTE_ADDR"));
     Response response = Response::redirect("/index");
     response.set_header("Set-Cookie", app.sessions().clear_cookie());
     return response;

@@ -1,9 +1,11 @@
 // What a new account must satisfy, whether it comes from the registration form or from
 // microblog-admin: the fields' limits, required fields, a plausible email address, a password
-// typed the same twice, and a username and email address nobody has yet (regardless of case).
+// that meets the password policy (core/password_policy.h) typed the same twice, and a username
+// and email address nobody has yet (regardless of case).
 #pragma once
 
 #include "form.h"
+#include "password_policy.h"
 #include "users.h"
 
 namespace microblog {
@@ -19,7 +21,15 @@ inline const FieldRule kPassword2Rule{"password2", 1024, FieldRule::Unit::kBytes
 // field without an error so far is looked up in the database.
 void check_new_names(Form& form, UserStore& users);
 
-// Checks the form's "password" and "password2": both given, and equal.
+// Checks the form's "password" and "password2": both given, the password allowed by the
+// policy for the account named `username` (may be empty), and the two equal.
+void check_new_password(Form& form, const std::string& username);
+// The same for the account named by the form's own "username" field, if it has one.
 void check_new_password(Form& form);
+
+// The policy every new password meets, set up when the program starts: a program using these
+// rules refuses to start (a message on stderr, exit status 1) when the password dictionary is
+// missing, before a route program forks its workers.
+const PasswordPolicy& password_policy();
 
 }  // namespace microblog

@@ -19,6 +19,7 @@ App::App(Config config, const Renderer& renderer, const CompanionRead& companion
       db_(config_),
       users_(db_),
       sessions_(db_, signer_, cookies_, config_, companion),
+      throttle_(db_, config_),
       passwords_(config_.password_cost),
       renderer_(renderer) {}
 

@@ -15,6 +15,7 @@
 #include "response.h"
 #include "sessions.h"
 #include "signed_value.h"
+#include "throttle.h"
 #include "users.h"
 
 namespace microblog {
@@ -31,6 +32,7 @@ class App {
     Database& db() { return db_; }
     UserStore& users() { return users_; }
     SessionStore& sessions() { return sessions_; }
+    LoginThrottle& throttle() { return throttle_; }
     const PasswordHasher& passwords() const { return passwords_; }
 
     // Who sent the request (the user of the live session its cookie names, or a visitor), with
@@ -60,6 +62,7 @@ class App {
     Database db_;
     UserStore users_;
     SessionStore sessions_;
+    LoginThrottle throttle_;
     PasswordHasher passwords_;
     const Renderer& renderer_;
 };

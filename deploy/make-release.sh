@@ -64,7 +64,7 @@ for program in "${programs[@]}"; do
     objcopy --strip-debug "$build_dir/bin/$program" "$root/bin/$program"
 done
 cp -R -- "$REPO_DIR/templates" "$REPO_DIR/static" "$REPO_DIR/sql" "$REPO_DIR/nginx" "$root/"
-cp -R -- "$REPO_DIR/deploy/lib" "$REPO_DIR/deploy/systemd" "$root/deploy/"
+cp -R -- "$REPO_DIR/deploy/lib" "$REPO_DIR/deploy/systemd" "$REPO_DIR/deploy/fail2ban" "$root/deploy/"
 cp -- "$REPO_DIR"/deploy/{install,rollback,backup,restore,uninstall}.sh \
     "$REPO_DIR/deploy/microblog.conf.in" "$REPO_DIR/deploy/runtime-packages.txt" "$root/deploy/"
 cp -- "$REPO_DIR"/docs/{deploy,configuration}.md "$root/docs/"

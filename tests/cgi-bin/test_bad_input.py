@@ -83,8 +83,8 @@ class RaceTest(BadInputTestCase):
 
     def test_registrations_racing_for_one_username_make_one_account(self):
         name = unique_name("race")
-        forms = [{"username": name, "email": "%s-%d@example.com" % (name, i), "password": "pw", "password2": "pw"}
-                 for i in range(RACERS)]
+        forms = [{"username": name, "email": "%s-%d@example.com" % (name, i), "password": "correct horse",
+                  "password2": "correct horse"} for i in range(RACERS)]
         self.assert_one_winner(self.race(forms), "Please use a different username.")
         self.assertEqual(accounts_named(name), 1)
         self.assertEqual(user_count(), self.users_before + 1)
@@ -93,13 +93,14 @@ class RaceTest(BadInputTestCase):
         name = unique_name("case")
         spellings = [name, name.upper(), name.capitalize(), name.swapcase()]
         forms = [{"username": spellings[i % len(spellings)], "email": "%s-%d@example.com" % (name, i),
-                  "password": "pw", "password2": "pw"} for i in range(RACERS)]
+                  "password": "correct horse", "password2": "correct horse"} for i in range(RACERS)]
         self.assert_one_winner(self.race(forms), "Please use a different username.")
         self.assertEqual(accounts_named(name), 1)
 
     def test_registrations_racing_for_one_email_make_one_account(self):
         email = "%s@example.com" % unique_name("racemail")
-        forms = [{"username": unique_name("racer"), "email": email, "password": "pw", "password2": "pw"}
+        forms = [{"username": unique_name("racer"), "email": email, "password": "correct horse",
+                  "password2": "correct horse"}
                  for _ in range(RACERS)]
         self.assert_one_winner(self.race(forms), "Please use a different email address.")
         self.assertEqual(accounts_with_email(email), 1)
@@ -116,7 +117,7 @@ class OddFieldTest(BadInputTestCase):
         visitor = Visitor(stack.url)
         name = unique_name("oddreg")
         data = {"csrf_token": visitor.csrf_token("/register"), "username": name, "email": "%s@example.com" % name,
-                "password": "pw", "password2": "pw"}
+                "password": "correct horse", "password2": "correct horse"}
         data.update(fields)
         return visitor.post("/register", data)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """cgi-bin/register.cpp: the registration form, its checks and messages, and creating accounts."""
 import os
+import random
+import string
 import sys
 import unittest
 
@@ -82,7 +84,7 @@ class SuccessTest(unittest.TestCase):
     def test_success_redirects_to_login_with_a_flash_shown_once_above_the_content(self):
         visitor = Visitor(stack.url)
         name = unique_name("ok")
-        answer = visitor.register(name, email="%s@example.com" % name, password="pw 1")
+        answer = visitor.register(name, email="%s@example.com" % name, password="pw number 1")
         self.assertEqual(answer.status_code, 302)
         self.assertEqual(answer.headers["Location"], "/login")
         page = visitor.get("/login")
@@ -97,13 +99,13 @@ class SuccessTest(unittest.TestCase):
     def test_the_account_is_stored_with_a_yescrypt_hash_and_can_sign_in(self):
         name = unique_name("stored")
         self.assertEqual(Visitor(stack.url).register(name, email="%s@Example.COM" % name,
-                                                     password="pw 2").status_code, 302)
+                                                     password="pw number 2").status_code, 302)
         username, email, password_hash = stored_user(name)
         self.assertEqual(username, name)
         self.assertEqual(email, "%s@Example.COM" % name)
         self.assertTrue(password_hash.startswith("$y$"), password_hash)
-        self.assertNotIn("pw 2", password_hash)
-        self.assertEqual(Visitor(stack.url).login(name, password="pw 2").headers["Location"], "/index")
+        self.assertNotIn("pw number 2", password_hash)
+        self.assertEqual(Visitor(stack.url).login(name, password="pw number 2").headers["Location"], "/index")
 
     def test_surrounding_spaces_of_the_username_are_trimmed(self):
         name = unique_name("bob")
@@ -135,7 +137,9 @@ class SuccessTest(unittest.TestCase):
 
     def test_a_1024_byte_password_is_accepted(self):
         name = unique_name("pw1024")
-        password = "p" * 1024
+        # Varied, so that it passes the password policy: "p" * 1024 would be refused as too easy.
+        generator = random.Random(1024)
+        password = "".join(generator.choice(string.ascii_letters + string.digits + " .,-") for _ in range(1024))
         answer = Visitor(stack.url).register(name, password=password)
         self.assertEqual(answer.status_code, 302, "register with a 1024-byte password")
         self.assertIsNotNone(stored_user(name))
@@ -243,6 +247,37 @@ class FormErrorTest(unittest.TestCase):
         email = email_of_length(121, name)
         before = user_count()
         self.assert_form_error(self.submit(email=email), "email", None, before)
+
+    def test_common_or_short_passwords_are_refused_by_the_password_field(self):
+        # The policy (core/password_policy.h): at least 8 characters, not common or a dictionary word.
+        too_common = "This password is too common or too easy to guess. Please choose another."
+        too_short = "Please choose a longer password (at least 8 characters)."
+        for password, message in (("12345678", too_common), ("password1", too_common), ("qwertyui", too_common),
+                                  ("short1", too_short), ("password", too_common),
+                                  ("\u00e9\u00e8\u00e0\u00e7\u00f9\u00e2\u00ea", too_short)):
+            with self.subTest(password=password):
+                before = user_count()
+                name = unique_name("weak")
+                answer = self.submit(username=name, password=password, password2=password)
+                self.assert_form_error(answer, "password", message, before)
+                self.assertNotIn('value="%s"' % password, answer.text)
+                self.assertIsNone(stored_user(name))
+
+    def test_the_username_is_refused_as_the_password(self):
+        name = unique_name("myname")
+        for password in (name, name.upper(), "my name is " + name):
+            with self.subTest(password=password):
+                before = user_count()
+                answer = self.submit(username=name, password=password, password2=password)
+                self.assert_form_error(answer, "password",
+                                       "Please choose a password that does not contain your username.", before)
+                self.assertIsNone(stored_user(name))
+
+    def test_eight_characters_of_more_bytes_are_accepted(self):
+        name = unique_name("eight")
+        password = "\u00e9\u00e8\u00e0\u00e7\u00f9\u00e2\u00ea\u00ee"
+        self.assertEqual(Visitor(stack.url).register(name, password=password).status_code, 302)
+        self.assertEqual(Visitor(stack.url).login(name, password=password).headers["Location"], "/index")
 
     def test_a_1025_byte_password_is_refused(self):
         for password in ("p" * 1025, "\u00e9" * 513):

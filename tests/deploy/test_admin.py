@@ -80,7 +80,7 @@ def admin_at_terminal(args, answers, timeout=60):
 def new_user(prefix="adm", password=None):
     """Creates a user through microblog-admin; returns (name, password)."""
     name = unique_name(prefix)
-    password = password or "pw of " + name
+    password = password or "an admin-made passphrase"
     result = admin("create-user", name, name + "@example.com", stdin_text=password + "\n")
     assert result.returncode == 0, result.stderr
     return name, password
@@ -181,6 +181,19 @@ class CreateUserTest(unittest.TestCase):
         self.assertIn("password: Field cannot be longer than 1024 bytes.", long_password.stderr)
         self.assertIsNone(user_id(name))
 
+    def test_the_password_policy_applies(self):
+        name = unique_name("adm")
+        for password, message in (
+                ("password1", "password: This password is too common or too easy to guess. Please choose another."),
+                ("12345678", "password: This password is too common or too easy to guess. Please choose another."),
+                ("short1", "password: Please choose a longer password (at least 8 characters).")):
+            with self.subTest(password=password):
+                result = admin("create-user", name, name + "@example.com", stdin_text=password + "\n")
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertIn("microblog-admin: " + message, result.stderr)
+                self.assertNotIn(password, result.stderr + result.stdout)
+                self.assertIsNone(user_id(name))
+
     def test_a_password_on_the_command_line_is_a_usage_error(self):
         name = unique_name("adm")
         for args in (["create-user", name, name + "@example.com", "argv-secret"],
@@ -206,6 +219,18 @@ class PasswordAndSessionsTest(unittest.TestCase):
         self.assertEqual(count("SELECT COUNT(*) FROM sessions WHERE user_id = %d" % user_id(name)), 0)
         self.assertEqual(Visitor(stack.url).login(name, old).headers.get("Location"), "/login")
         self.assertEqual(Visitor(stack.url).login(name, "brand new pw").headers.get("Location"), "/index")
+
+    def test_set_password_refuses_a_common_password_and_keeps_the_old_one(self):
+        name, old = new_user()
+        visitor = signed_in_visitor(name, old)
+        result = admin("set-password", name, stdin_text="qwertyui\n")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("microblog-admin: password: This password is too common or too easy to guess. "
+                      "Please choose another.", result.stderr)
+        self.assertNotIn("qwertyui", result.stderr + result.stdout)
+        self.assertTrue(signed_in(visitor, name))
+        self.assertEqual(Visitor(stack.url).login(name, "qwertyui").headers.get("Location"), "/login")
+        signed_in_visitor(name, old)
 
     def test_set_password_for_an_unknown_user_fails(self):
         result = admin("set-password", unique_name("nobody"), stdin_text="pw\n")
