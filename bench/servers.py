@@ -18,9 +18,11 @@ DEFAULT_PASSWORD_COST = 5  # the programs' own default (core/config.h)
 IDLE_TIMEOUT_SECONDS = 20
 IDLE_SAMPLE_SECONDS = 0.5
 IDLE_TICKS_PER_SAMPLE = 2  # 2 of 50 possible ticks per core in half a second: about idle
-# The highest rate limits the configuration allows (docs/configuration.md).
+# The highest rate limits the configuration allows (docs/configuration.md): the load comes from
+# one address. And room for a session per connection of one user (32 by default, beside the
+# sign-in scenario's): the default keeps a user's newest 20.
 UNLIMITED_RATES = {"login_rate_per_minute": 100000, "register_rate_per_minute": 100000,
-                   "rate_burst": 100000}
+                   "rate_burst": 100000, "max_sessions_per_user": 10000}
 
 
 def free_port():
