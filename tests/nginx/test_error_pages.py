@@ -10,13 +10,15 @@ import sys
 import time
 import unittest
 
+import requests
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor  # noqa: E402
 from stack import REPO_DIR, Stack  # noqa: E402
 
 ERRORS_DIR = os.path.join(REPO_DIR, "static", "errors")
 STATUSES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-            413: "Content Too Large", 429: "Too Many Requests", 500: "Internal Server Error",
+            413: "Content Too Large", 414: "URI Too Long", 429: "Too Many Requests", 500: "Internal Server Error",
             502: "Bad Gateway", 503: "Service Unavailable"}
 
 stack = Stack("nginx-error-pages")
@@ -86,6 +88,15 @@ class RealFailuresTest(unittest.TestCase):
         self.assertIn("<h1>%d: %s</h1>" % (status, STATUSES[status]), body)
         self.assertNotIn("<!--#", body)
         self.assertNotIn("nginx", body.lower())
+
+    def test_a_header_too_large_for_nginx_gets_the_400_page(self):
+        answer = requests.get(stack.url + "/index", headers={"Cookie": "session=" + "A" * 20000},
+                              allow_redirects=False, timeout=30)
+        self.assert_error_page(answer.status_code, answer.text, 400)
+
+    def test_an_address_too_long_for_nginx_gets_the_414_page(self):
+        answer = requests.get(stack.url + "/index?" + "a" * 9000, allow_redirects=False, timeout=30)
+        self.assert_error_page(answer.status_code, answer.text, 414)
 
     def test_a_garbage_request_gets_the_400_page(self):
         with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as conn:
