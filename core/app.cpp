@@ -14,7 +14,7 @@ constexpr size_t kPreSessionLength = 43;
 
 App::App(Config config, const Renderer& renderer, const CompanionRead& companion)
     : config_(std::move(config)),
-      signer_(config_.secret_key),
+      signer_(config_.secret_key, config_.previous_secret_key),
       cookies_(config_.https),
       db_(config_),
       users_(db_),
@@ -87,7 +87,7 @@ std::string App::form_csrf_token(const Request& request, Page& page) {
 bool App::csrf_token_valid(const Request& request, const std::string& submitted) {
     const Identity& identity = request.identity();
     if (identity.signed_in()) {
-        return !submitted.empty() && constant_time_equal(identity.csrf_token, submitted);
+        return csrf_token_matches(signer_, identity.csrf_binding, submitted);
     }
     for (const std::string& value : request.cookies(cookies_.name(kPreSessionCookie))) {
         if (csrf_token_matches(signer_, value, submitted))

@@ -111,6 +111,11 @@ Config load_config(const std::string& path) {
              config.db_timeout_seconds = unsigned(parse_number(k, v, 1, 300));
          }},
         {"secret_key_file", [&](auto&, auto& v) { config.secret_key = read_secret_file(v); }},
+        {"previous_secret_key_file",
+         [&](auto&, auto& v) {
+             if (!v.empty())
+                 config.previous_secret_key = read_secret_file(v);
+         }},
         {"templates_dir", [&](auto&, auto& v) { config.templates_dir = v; }},
         {"password_cost",
          [&](auto& k, auto& v) { config.password_cost = parse_number(k, v, 1, 11); }},
@@ -183,6 +188,10 @@ Config load_config(const std::string& path) {
     }
     if (config.secret_key.size() < kMinSecretKeyLength) {
         throw std::runtime_error("configuration needs secret_key_file with at least 32 characters");
+    }
+    if (!config.previous_secret_key.empty() &&
+        config.previous_secret_key.size() < kMinSecretKeyLength) {
+        throw std::runtime_error("previous_secret_key_file must hold at least 32 characters");
     }
     if (config.tls_certificate_file.empty() != config.tls_key_file.empty())
         throw std::runtime_error("configuration needs both tls_certificate_file and tls_key_file");

@@ -15,6 +15,8 @@ struct Config {
     std::string db_password;  // read from db_password_file
     unsigned db_timeout_seconds = 5;
     std::string secret_key;  // read from secret_key_file
+    // read from previous_secret_key_file: verifies what it signed, signs nothing (key rotation)
+    std::string previous_secret_key;
     std::string templates_dir;
     unsigned long password_cost = 5;
     unsigned remember_me_days = 30;

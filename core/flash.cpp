@@ -17,9 +17,10 @@ std::string flash_cookie(const Signer& signer, const CookiePolicy& cookies,
 std::vector<std::string> read_flashes(const Signer& signer,
                                       const std::vector<std::string>& cookie_values) {
     for (const std::string& value : cookie_values) {
-        std::optional<std::string> joined = signer.verify(kFlashCookie, value);
-        if (!joined)
+        std::optional<Verified> verified = signer.verify(kFlashCookie, value);
+        if (!verified)
             continue;
+        const std::string* joined = &verified->data;
         std::vector<std::string> messages;
         size_t start = 0;
         while (start <= joined->size()) {

@@ -17,6 +17,11 @@ struct Identity {
     std::string username;
     std::string session_key;  // hex SHA-256 of the session token, the sessions table's key
     std::string csrf_token;   // the token forms of this session must carry
+    std::string
+        csrf_binding;  // what the token is made from (a token of a previous key matches too)
+    // Set-Cookie for the same session signed with the current key, when the cookie was signed
+    // with a previous one (core/server.cpp sends it with the response).
+    std::string renewed_cookie;
     bool signed_in() const { return !user_id.empty(); }
 };
 

@@ -406,6 +406,20 @@ std::optional<Response> refuse(const Route& route, App& app, const Request& requ
     return std::nullopt;
 }
 
+// A session cookie signed with a previous key is signed again with the current one, unless the
+// route set or cleared that cookie itself (signing out).
+void renew_session_cookie(App& app, const Request& request, Response& response) {
+    const std::string& renewed = request.identity().renewed_cookie;
+    if (renewed.empty())
+        return;
+    const std::string prefix = app.cookies().name(kSessionCookie) + "=";
+    for (const std::string& cookie : response.headers("Set-Cookie")) {
+        if (cookie.compare(0, prefix.size(), prefix) == 0)
+            return;
+    }
+    response.set_header("Set-Cookie", renewed);
+}
+
 }  // namespace
 
 Response handle_request(const Route& route, App& app, Request& request) {
@@ -413,7 +427,9 @@ Response handle_request(const Route& route, App& app, Request& request) {
         app.identify(request);
         if (std::optional<Response> refusal = refuse(route, app, request))
             return *refusal;
-        return route.handle(request, app);
+        Response response = route.handle(request, app);
+        renew_session_cookie(app, request, response);
+        return response;
     } catch (const HttpError& e) {
         return app.error_page(request, e.status(), e.what());
     } catch (const DatabaseUnavailable& e) {

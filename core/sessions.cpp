@@ -84,8 +84,10 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
       find_(db.prepare(find_session_sql(companion))),
       touch_(db.prepare("UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?",
                         Database::Repeatable::kYes)),
-      delete_(db.prepare("DELETE FROM sessions WHERE token_hash = ?", Database::Repeatable::kYes)) {
-}
+      delete_(db.prepare("DELETE FROM sessions WHERE token_hash = ?", Database::Repeatable::kYes)),
+      find_lifetime_(db.prepare(
+          "SELECT remember_me, GREATEST(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), expires_at), 0) "
+          "FROM sessions WHERE token_hash = ?")) {}
 
 std::string SessionStore::start(long long user_id, bool remember_me) {
     std::string token = random_bytes(kTokenBytes);
@@ -98,15 +100,30 @@ std::string SessionStore::start(long long user_id, bool remember_me) {
     std::optional<long> max_age;
     if (remember_me)
         max_age = hours * 3600;
+    return session_cookie(token, max_age);
+}
+
+std::string SessionStore::session_cookie(const std::string& token,
+                                         std::optional<long> max_age) const {
     return cookies_.set(kSessionCookie, signer_.sign(kSessionCookie, token), max_age);
+}
+
+// The same session's cookie signed with the current key, lasting as long as the session does.
+std::string SessionStore::renewed_cookie(const std::string& token, const std::string& key) {
+    Result result = db_.execute(find_lifetime_, {Bytes{key}});
+    std::optional<long> max_age;
+    if (!result.rows.empty() && result.rows[0].at(0) == "1")
+        max_age = std::stol(result.rows[0].at(1).value_or("0"));
+    return session_cookie(token, max_age);
 }
 
 std::optional<Resumed> SessionStore::resume(const std::vector<std::string>& cookie_values) {
     for (const std::string& value : cookie_values) {
-        std::optional<std::string> token = signer_.verify(kSessionCookie, value);
-        if (!token || token->size() != kTokenBytes)
+        std::optional<Verified> verified = signer_.verify(kSessionCookie, value);
+        if (!verified || verified->data.size() != kTokenBytes)
             continue;
-        std::string key = sha256(*token);
+        const std::string& token = verified->data;
+        std::string key = sha256(token);
         Result result =
             db_.execute(find_, {Bytes{key}, static_cast<long long>(config_.session_idle_minutes)});
         bool last_seen_due = false;
@@ -116,7 +133,10 @@ std::optional<Resumed> SessionStore::resume(const std::vector<std::string>& cook
         if (last_seen_due)
             db_.execute(touch_, {Bytes{key}});
         resumed->identity.session_key = hex_encode(key);
-        resumed->identity.csrf_token = csrf_token_for(signer_, *token);
+        resumed->identity.csrf_token = csrf_token_for(signer_, token);
+        resumed->identity.csrf_binding = token;
+        if (verified->stale_key)
+            resumed->identity.renewed_cookie = renewed_cookie(token, key);
         return resumed;
     }
     return std::nullopt;

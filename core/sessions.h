@@ -49,6 +49,9 @@ class SessionStore {
     std::string clear_cookie() const { return cookies_.clear(kSessionCookie); }
 
   private:
+    std::string session_cookie(const std::string& token, std::optional<long> max_age) const;
+    std::string renewed_cookie(const std::string& token, const std::string& key);
+
     Database& db_;
     const Signer& signer_;
     const CookiePolicy& cookies_;
@@ -59,6 +62,7 @@ class SessionStore {
     Database::StatementId find_;
     Database::StatementId touch_;
     Database::StatementId delete_;
+    Database::StatementId find_lifetime_;
 };
 
 }  // namespace microblog

@@ -1,8 +1,6 @@
 #!/usr/bin/python3
 """core/sessions.cpp as every page uses it: who a session cookie belongs to, and who it doesn't."""
-import base64
 import hashlib
-import hmac
 import os
 import sys
 import unittest
@@ -11,6 +9,7 @@ import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
+from signed_values import b64, sign, unb64  # noqa: E402
 from stack import Stack  # noqa: E402
 
 stack = Stack("cgi-bin-session")
@@ -21,22 +20,9 @@ def setUpModule():
     stack.start()
 
 
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def secret_key():
     with open(os.path.join(stack.var_dir, "secrets", "secret_key")) as f:
         return f.read().strip().encode()
-
-
-def sign(key, purpose, data):
-    """A value as core/signed_value.cpp signs it: base64url(data) "." base64url(HMAC(purpose NUL data))."""
-    return b64(data) + "." + b64(hmac.new(key, purpose.encode() + b"\0" + data, hashlib.sha256).digest())
 
 
 def get(path, cookie):
@@ -84,13 +70,13 @@ class GenuineCookieTest(SessionTestCase):
     def test_the_cookie_is_a_token_signed_with_the_secret_key(self):
         # Checks the forging helpers the other tests rely on against a real cookie.
         _, value = self.sign_in()
-        token = unb64(value.split(".")[0])
+        token = unb64(value.split(".")[1])
         self.assertEqual(len(token), 32)
         self.assertEqual(sign(secret_key(), "session", token), value)
 
     def test_the_database_holds_only_the_hash_of_the_token(self):
         name, value = self.sign_in()
-        token = unb64(value.split(".")[0])
+        token = unb64(value.split(".")[1])
         rows = stack.sql("SELECT LOWER(HEX(s.token_hash)) FROM sessions s JOIN users u ON u.id = s.user_id "
                          "WHERE u.username = '%s'" % name)
         self.assertEqual(rows, [[hashlib.sha256(token).hexdigest()]])
@@ -114,7 +100,7 @@ class BadCookieTest(SessionTestCase):
         visitor = Visitor(stack.url)
         cls.name = visitor.signed_up_and_in("victim")
         cls.value = visitor.http.cookies["session"]
-        cls.data, cls.mac = cls.value.split(".")
+        cls.kid, cls.data, cls.mac = cls.value.split(".")
         cls.token = unb64(cls.data)
 
     def setUp(self):
@@ -122,18 +108,21 @@ class BadCookieTest(SessionTestCase):
         self.assert_signed_in_as("session=" + self.value, self.name)
 
     def test_a_tampered_cookie_is_a_visitor(self):
+        kid = self.kid + "."
         variants = {
-            "first data character": flip(self.data, 0),
-            "last data character": flip(self.data, len(self.data) - 1),
-            "middle data character": flip(self.data, len(self.data) // 2),
-            "first mac character": self.data + "." + flip(self.mac, 0),
-            "last mac character": self.data + "." + flip(self.mac, len(self.mac) - 1),
-            "swapped halves": self.mac + "." + self.data,
+            "first key id character": flip(self.kid, 0) + "." + self.data + "." + self.mac,
+            "first data character": kid + flip(self.data, 0) + "." + self.mac,
+            "last data character": kid + flip(self.data, len(self.data) - 1) + "." + self.mac,
+            "middle data character": kid + flip(self.data, len(self.data) // 2) + "." + self.mac,
+            "first mac character": kid + self.data + "." + flip(self.mac, 0),
+            "last mac character": kid + self.data + "." + flip(self.mac, len(self.mac) - 1),
+            "swapped halves": kid + self.mac + "." + self.data,
             "upper-cased": self.value.upper(),
-            "padded data": self.data + "=." + self.mac,
-            "extra dot": self.data + ".." + self.mac,
+            "padded data": kid + self.data + "=." + self.mac,
+            "extra dot": kid + self.data + ".." + self.mac,
             "extra part": self.value + ".x",
-            "space inside": self.data + ". " + self.mac,
+            "space inside": kid + self.data + ". " + self.mac,
+            "without the key id": self.data + "." + self.mac,
         }
         for what, cookie in variants.items():
             with self.subTest(what):
@@ -141,7 +130,8 @@ class BadCookieTest(SessionTestCase):
 
     def test_a_truncated_cookie_is_a_visitor(self):
         for cookie in (self.value[:-1], self.value[:len(self.value) // 2], self.data, self.data + ".",
-                       "." + self.mac, self.value[1:]):
+                       "." + self.mac, self.value[1:], self.kid + "." + self.data,
+                       self.kid + "." + self.data + "."):
             with self.subTest(length=len(cookie)):
                 self.assert_visitor("session=" + cookie)
 
@@ -152,7 +142,7 @@ class BadCookieTest(SessionTestCase):
                 self.assert_visitor("session=" + cookie)
 
     def test_an_oversized_cookie_is_a_visitor(self):
-        for cookie in ("A" * 4000, self.value + "A" * 4000, b64(os.urandom(2900)) + "." + self.mac,
+        for cookie in ("A" * 4000, self.value + "A" * 4000, self.kid + "." + b64(os.urandom(2900)) + "." + self.mac,
                        sign(secret_key(), "session", os.urandom(2000))):
             with self.subTest(length=len(cookie)):
                 self.assert_visitor("session=" + cookie)

@@ -319,6 +319,20 @@ TEST_F(ConfigTest, RefusesShortSecret) {
               std::string(32, 'a'));
 }
 
+TEST_F(ConfigTest, PreviousSecretKeyIsOptionalAndChecked) {
+    EXPECT_EQ(load(minimal_config()).previous_secret_key, "");
+    EXPECT_EQ(load(minimal_config() + "previous_secret_key_file =\n").previous_secret_key, "");
+    std::string previous = write_secret("previous", std::string(40, 'p'));
+    EXPECT_EQ(load(minimal_config() + "previous_secret_key_file = " + previous + "\n")
+                  .previous_secret_key,
+              std::string(40, 'p'));
+    std::string short_previous = write_secret("short_previous", std::string(31, 'p'));
+    EXPECT_NE(load_error(minimal_config() + "previous_secret_key_file = " + short_previous + "\n"),
+              "");
+    EXPECT_NE(load_error(minimal_config() + "previous_secret_key_file = " + dir_ + "/missing\n"),
+              "");
+}
+
 TEST_F(ConfigTest, SecretFilesTrailingNewlineIsNotPartOfTheSecret) {
     // `openssl rand -hex 32 > file`, `echo` and editors all end the file with a newline.
     std::string secret = write_secret("secret_nl", kSecret + "\n");

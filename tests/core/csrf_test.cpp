@@ -35,8 +35,8 @@ TEST(Csrf, TokenFromAnotherKeyDoesNotMatch) {
 
 TEST(Csrf, TokenIsNotAnotherPurposesMac) {
     // A MAC the site makes for some other purpose over the same value is not a CSRF token.
-    EXPECT_FALSE(csrf_token_matches(kSigner, "binding", kSigner.mac("flash", "binding")));
-    EXPECT_FALSE(csrf_token_matches(kSigner, "binding", kSigner.mac("session", "binding")));
+    EXPECT_FALSE(csrf_token_matches(kSigner, "binding", kSigner.tag("flash", "binding")));
+    EXPECT_FALSE(csrf_token_matches(kSigner, "binding", kSigner.tag("session", "binding")));
 }
 
 TEST(Csrf, EmptyBindingNeverMatches) {
@@ -59,10 +59,21 @@ TEST(Csrf, EmptyOrAlteredTokenNeverMatches) {
 
 TEST(Csrf, TokenIsSafeInAFormField) {
     std::string token = csrf_token_for(kSigner, "binding");
-    EXPECT_EQ(
-        token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-        std::string::npos)
+    EXPECT_EQ(token.find_first_not_of(
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."),
+              std::string::npos)
         << token;
+    // The forms take a csrf_token of at most 64 characters.
+    EXPECT_LE(token.size(), 64u);
+}
+
+TEST(Csrf, TokenOfThePreviousKeyStillMatchesAfterARotation) {
+    // A form loaded just before the key was rotated can still be sent.
+    Signer rotated(std::string(32, 'n'), std::string(32, 'k'));
+    EXPECT_TRUE(csrf_token_matches(rotated, "binding", csrf_token_for(kSigner, "binding")));
+    EXPECT_FALSE(csrf_token_matches(rotated, "other", csrf_token_for(kSigner, "binding")));
+    EXPECT_FALSE(csrf_token_matches(Signer(std::string(32, 'n')), "binding",
+                                    csrf_token_for(kSigner, "binding")));
 }
 
 }  // namespace
