@@ -11,6 +11,9 @@
 namespace microblog {
 namespace {
 
+// How often a statement InnoDB rolled back to end a deadlock is run again before giving up.
+constexpr int kDeadlockRetries = 2;
+
 // The connection is gone or its statement handles are stale: reconnecting can help.
 bool is_connection_error(unsigned int code) {
     return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == CR_CONNECTION_ERROR ||
@@ -153,6 +156,7 @@ void Database::transaction(const std::function<void()>& work) {
     bool was_bound = session_bound_;
     run_simple("START TRANSACTION");
     session_bound_ = true;
+    in_transaction_ = true;
     try {
         work();
         run_simple("COMMIT");
@@ -161,9 +165,11 @@ void Database::transaction(const std::function<void()>& work) {
         if (connection_ != nullptr)
             (void)mysql_query(connection_, "ROLLBACK");
         session_bound_ = was_bound;
+        in_transaction_ = false;
         throw;
     }
     session_bound_ = was_bound;
+    in_transaction_ = false;
 }
 
 void Database::run_simple(const char* sql) {
@@ -239,6 +245,11 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
         } catch (const StatementError& e) {
             if (e.code() == ER_DUP_ENTRY)
                 throw DuplicateKey(e.what(), duplicate_key_name(e.what()));
+            // InnoDB chose this statement as a deadlock's victim and rolled it back whole: on
+            // its own (autocommit) it is safe to run again. Inside a transaction the whole
+            // transaction is gone, so the caller must hear of it.
+            if (e.code() == ER_LOCK_DEADLOCK && !in_transaction_ && attempt < kDeadlockRetries)
+                continue;
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
             disconnect();

@@ -105,6 +105,7 @@ class Database {
     // True while statements rely on the connection's own state (a transaction, a named lock): a
     // new connection would lack it, so a lost one must fail the caller instead of reopening.
     bool session_bound_;
+    bool in_transaction_ = false;
     bool opened_ = false;
     MYSQL* connection_ = nullptr;
     std::vector<Statement> statements_;
