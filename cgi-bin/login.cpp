@@ -88,5 +88,7 @@ int main(int argc, char** argv) {
                        Csrf::kRequiredOnPost,
                        {"login.tpl"},
                        login,
-                       expired_form});
+                       expired_form,
+                       {},
+                       kNeedsLoginThrottle});
 }

@@ -67,5 +67,7 @@ int main(int argc, char** argv) {
                        Csrf::kRequiredOnPost,
                        {"register.tpl"},
                        register_page,
-                       expired_form});
+                       expired_form,
+                       {},
+                       kNeedsPasswordPolicy});
 }

@@ -27,9 +27,9 @@ void check_new_password(Form& form, const std::string& username);
 // The same for the account named by the form's own "username" field, if it has one.
 void check_new_password(Form& form);
 
-// The policy every new password meets, set up when the program starts: a program using these
-// rules refuses to start (a message on stderr, exit status 1) when the password dictionary is
-// missing, before a route program forks its workers.
+// The policy every new password meets, set up on first use: throws std::runtime_error when the
+// password dictionary is missing. A route that checks new passwords declares
+// kNeedsPasswordPolicy (server.h), so its program makes it at start, before forking.
 const PasswordPolicy& password_policy();
 
 }  // namespace microblog

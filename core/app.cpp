@@ -1,6 +1,8 @@
 // The shared per-page steps.
 #include "app.h"
 
+#include <stdexcept>
+
 #include "crypto.h"
 #include "csrf.h"
 #include "encoding.h"
@@ -12,16 +14,25 @@ namespace {
 constexpr size_t kPreSessionLength = 43;
 }  // namespace
 
-App::App(Config config, const Renderer& renderer, const CompanionRead& companion)
+App::App(Config config, const Renderer& renderer, const CompanionRead& companion,
+         bool login_throttle)
     : config_(std::move(config)),
       signer_(config_.secret_key, config_.previous_secret_key),
       cookies_(config_.https),
       db_(config_),
       users_(db_),
       sessions_(db_, signer_, cookies_, config_, companion),
-      throttle_(db_, config_),
       passwords_(config_.password_cost),
-      renderer_(renderer) {}
+      renderer_(renderer) {
+    if (login_throttle)
+        throttle_.emplace(db_, config_);
+}
+
+LoginThrottle& App::throttle() {
+    if (!throttle_)
+        throw std::logic_error("this route does not declare kNeedsLoginThrottle");
+    return *throttle_;
+}
 
 void App::identify(Request& request) {
     std::optional<Resumed> resumed =

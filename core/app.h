@@ -3,6 +3,7 @@
 // steps every page shares: rendering with flashes, redirecting, and CSRF tokens.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,10 @@ namespace microblog {
 class App {
   public:
     // `renderer` is loaded once before the workers fork, and shared by them. `companion` is the
-    // route's read that rides along with every session lookup (SessionStore), if any.
-    App(Config config, const Renderer& renderer, const CompanionRead& companion = {});
+    // route's read that rides along with every session lookup (SessionStore), if any. Only a
+    // route that signs in has `login_throttle` prepare the throttle's statements.
+    App(Config config, const Renderer& renderer, const CompanionRead& companion = {},
+        bool login_throttle = false);
 
     const Config& config() const { return config_; }
     const Signer& signer() const { return signer_; }
@@ -32,7 +35,8 @@ class App {
     Database& db() { return db_; }
     UserStore& users() { return users_; }
     SessionStore& sessions() { return sessions_; }
-    LoginThrottle& throttle() { return throttle_; }
+    // Throws std::logic_error in a route that did not declare it needs the throttle.
+    LoginThrottle& throttle();
     const PasswordHasher& passwords() const { return passwords_; }
 
     // Who sent the request (the user of the live session its cookie names, or a visitor), with
@@ -62,7 +66,7 @@ class App {
     Database db_;
     UserStore users_;
     SessionStore sessions_;
-    LoginThrottle throttle_;
+    std::optional<LoginThrottle> throttle_;
     PasswordHasher passwords_;
     const Renderer& renderer_;
 };

@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "account_rules.h"
 #include "http_error.h"
 #include "log.h"
 
@@ -259,7 +260,7 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
     FCGX_Init();
     int status = 0;
     try {
-        App app(config, renderer, route.companion);
+        App app(config, renderer, route.companion, route.needs & kNeedsLoginThrottle);
         serve_requests(listen_fd, route, app);
     } catch (const std::exception& e) {
         log_line(std::string("worker cannot run: ") + e.what());
@@ -450,6 +451,8 @@ int serve(int argc, char** argv, const Route& route) {
         // Templates are loaded here, once, before the workers fork and share them: a broken
         // one stops the program at start instead of failing every worker's first request.
         Renderer renderer(config.templates_dir, route.templates);
+        if (route.needs & kNeedsPasswordPolicy)
+            password_policy();
         int workers = options.workers != 0 ? options.workers : int(effective_workers(config));
         int listen_fd = inherited_listening_socket();
         bool own_socket = listen_fd < 0;

@@ -26,6 +26,14 @@ enum class Audience {
 // Whether a POST must carry the CSRF token of this browser's form (field csrf_token).
 enum class Csrf { kRequiredOnPost, kNotNeeded };
 
+// Parts of the core a route uses beyond sessions and pages, set up once when its program starts
+// (before the workers fork), so a missing part stops the program instead of failing a request.
+enum Needs : unsigned {
+    kNeedsNothing = 0,
+    kNeedsLoginThrottle = 1u << 0,   // App::throttle() (migration 005)
+    kNeedsPasswordPolicy = 1u << 1,  // password_policy() and its cracklib dictionary
+};
+
 using Handler = std::function<Response(const Request&, App&)>;
 
 // A route's declaration, like a row of a dispatch table: core/server.cpp checks the method, the
@@ -43,6 +51,7 @@ struct Route {
     // A read the page needs on every request, made in the same database round trip as the
     // session lookup (see CompanionRead in sessions.h).
     CompanionRead companion = {};
+    unsigned needs = kNeedsNothing;  // Needs, or-ed
 };
 
 // Forms on this site are a few short fields; nginx refuses more (client_max_body_size).
