@@ -41,7 +41,8 @@ const Command kCommands[] = {
      "USERNAME",
      "replace a user's password and sign them out everywhere",
      "Replaces the user's password, and ends all of their sessions in the same transaction: a\n"
-     "password change signs out every device, so whoever knew the old password is out too.\n",
+     "password change signs out every device, so whoever knew the old password is out too.\n"
+     "A sign-in lock from repeated failures (throttle_failures) is lifted as well.\n",
      1,
      {},
      set_password},

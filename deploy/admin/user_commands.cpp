@@ -13,6 +13,7 @@
 #include "core/events.h"
 #include "core/log.h"
 #include "core/password.h"
+#include "core/throttle.h"
 #include "core/users.h"
 
 namespace microblog::admin {
@@ -135,9 +136,12 @@ int set_password(const Invocation& invocation) {
     std::string hash = PasswordHasher(accounts.config.password_cost).hash(*password);
     unsigned long long ended = 0;
     // Together, so the old password's sessions cannot outlive the change.
+    LoginThrottle throttle(accounts.db, accounts.config);
     accounts.db.transaction([&] {
         accounts.users.update_password_hash(user.id, hash);
         ended = accounts.db.execute(accounts.statements.delete_sessions, {user.id}).affected_rows;
+        // The owner, locked out by someone's guesses, can sign in with the new password at once.
+        throttle.reset(user.username);
     });
     // The security log's line for it (core/events.h), beside the message for the operator.
     set_log_name("microblog-admin");

@@ -220,6 +220,15 @@ class PasswordAndSessionsTest(unittest.TestCase):
         self.assertEqual(Visitor(stack.url).login(name, old).headers.get("Location"), "/login")
         self.assertEqual(Visitor(stack.url).login(name, "brand new pw").headers.get("Location"), "/index")
 
+    def test_set_password_lifts_a_sign_in_lock(self):
+        name, old = new_user()
+        for _ in range(5):  # throttle_failures
+            self.assertEqual(Visitor(stack.url).login(name, "wrong guess").headers.get("Location"), "/login")
+        self.assertEqual(Visitor(stack.url).login(name, old).headers.get("Location"), "/login", "locked")
+        result = admin("set-password", name, stdin_text="brand new pw\n")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(Visitor(stack.url).login(name, "brand new pw").headers.get("Location"), "/index")
+
     def test_set_password_refuses_a_common_password_and_keeps_the_old_one(self):
         name, old = new_user()
         visitor = signed_in_visitor(name, old)
