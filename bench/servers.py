@@ -21,6 +21,9 @@ IDLE_TICKS_PER_SAMPLE = 2  # 2 of 50 possible ticks per core in half a second: a
 # The highest rate limits the configuration allows (docs/configuration.md): the load comes from
 # one address. And room for a session per connection of one user (32 by default, beside the
 # sign-in scenario's): the default keeps a user's newest 20.
+# What every response of the stack carries, so the ceiling's responses are as large.
+SECURITY_HEADERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nginx",
+                                "security-headers.conf")
 UNLIMITED_RATES = {"login_rate_per_minute": 100000, "register_rate_per_minute": 100000,
                    "rate_burst": 100000, "max_sessions_per_user": 10000}
 
@@ -267,7 +270,8 @@ class CeilingServer:
 
     def _write_conf(self, stack_conf):
         """The settings that decide nginx's own speed are copied from the stack's nginx.conf;
-        the access log too, since writing it is part of what every request of the stack costs."""
+        the access log too, since writing it is part of what every request of the stack costs,
+        and the security headers every response of the stack carries (nginx/)."""
         user = re.search(r"^\s*user\s+[^;]+;", stack_conf, re.M)
         access_log = _directive(stack_conf, "access_log", "logs/access.log")
         folder = self.folder
@@ -289,6 +293,8 @@ class CeilingServer:
              for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")] + [
             "    server {",
             "        listen 127.0.0.1:%d;" % self.port,
+            "        set $microblog_hsts \"\";",
+            "        include %s;" % SECURITY_HEADERS,
             "        location = %s { alias %s/page.html; }" % (self.PATH, folder),
             "        location / { return 404; }",
             "    }",

@@ -121,6 +121,13 @@ class TrustedProxyTest(unittest.TestCase):
         # The proxy itself, posting without the header, is a client of its own.
         self.assertEqual(request(proxied, "POST", "/login")[0], 400)
 
+    def test_an_ipv6_client_is_limited_by_its_slash_64(self):
+        self.assertEqual(self.forwarded("2001:db8:7:8::1"), 400)
+        # Another address of the same /64 is the same client; one of the next /64 is not.
+        self.assertEqual(self.forwarded("2001:db8:7:8:ffff:ffff:ffff:fffe"), 429)
+        self.assertEqual(self.forwarded("2001:db8:7:9::1"), 400)
+        self.assertEqual(self.forwarded("2001:db8:7:9::a"), 429)
+
     def test_the_client_is_the_last_address_the_trusted_proxies_did_not_add(self):
         self.assertEqual(self.forwarded("192.0.2.1, 198.51.100.3"), 400)
         # Whatever the client claims before it, and a trusted proxy after it, it is 198.51.100.3.
