@@ -53,8 +53,9 @@ die() {
 RELEASE_DIR=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
 # shellcheck source=deploy/lib/steps.sh
 source "$RELEASE_DIR/deploy/lib/steps.sh"
+# shellcheck source=deploy/lib/routes.sh
+source "$RELEASE_DIR/deploy/lib/routes.sh"
 
-ROUTES=(login register logout index)
 APP_USER=microblog
 BASE_DIR=/opt/microblog
 RELEASES_DIR=$BASE_DIR/releases
@@ -337,24 +338,6 @@ install_nginx_site() {
         say "reloading nginx"
         systemctl reload nginx
     fi
-}
-
-# One route at a time: the others keep serving, and this one's socket (held by systemd) keeps
-# its connections queued until the new program accepts them.
-restart_routes() {
-    local route unit
-    for route in "${ROUTES[@]}"; do
-        unit=microblog@$route.service
-        # A program that kept failing (a broken release) has hit systemd's start limit.
-        systemctl reset-failed "$unit" 2>/dev/null || true
-        if systemctl is-active --quiet "$unit"; then
-            say "restarting $unit"
-            systemctl restart "$unit"
-        else
-            systemctl start "$unit"
-        fi
-        systemctl is-active --quiet "$unit" || die "$unit did not start: journalctl -u $unit"
-    done
 }
 
 start_routes() {

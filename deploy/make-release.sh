@@ -65,7 +65,7 @@ for program in "${programs[@]}"; do
 done
 cp -R -- "$REPO_DIR/templates" "$REPO_DIR/static" "$REPO_DIR/sql" "$REPO_DIR/nginx" "$root/"
 cp -R -- "$REPO_DIR/deploy/lib" "$REPO_DIR/deploy/systemd" "$REPO_DIR/deploy/fail2ban" "$root/deploy/"
-cp -- "$REPO_DIR"/deploy/{install,rollback,backup,restore,uninstall}.sh \
+cp -- "$REPO_DIR"/deploy/{install,rollback,backup,restore,uninstall,rotate-secret-key}.sh \
     "$REPO_DIR/deploy/microblog.conf.in" "$REPO_DIR/deploy/runtime-packages.txt" "$root/deploy/"
 cp -- "$REPO_DIR"/docs/{deploy,configuration}.md "$root/docs/"
 printf '%s\n' "$version" >"$root/VERSION"

@@ -87,7 +87,8 @@ fi
 [[ -n $DUMP ]] || usage_error "which backup? give its file"
 [[ -n $CONFIG_FILE ]] || usage_error "--config needs a file"
 
-read_config "$CONFIG_FILE" db_socket db_name db_user db_admin_user secret_key_file
+read_config "$CONFIG_FILE" db_socket db_name db_user db_admin_user secret_key_file \
+    previous_secret_key_file
 DB_SOCKET=$(required_setting db_socket '^/' 'an absolute path')
 DB_NAME=$(required_setting db_name '^[A-Za-z0-9_]+$' 'letters, digits and _')
 DB_USER=$(required_setting db_user '^[A-Za-z0-9_]+$' 'letters, digits and _')
@@ -198,13 +199,15 @@ has_sessions=$(sql "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_S
     die "could not look up the sessions table of $DB_NAME"
 if [[ $has_sessions == 1 ]]; then
     site_fingerprint=$(secret_key_fingerprint "${CONFIG[secret_key_file]:-}")
+    # During a key rotation's grace period, cookies of the previous key still verify too.
+    previous_fingerprint=$(secret_key_fingerprint "${CONFIG[previous_secret_key_file]:-}")
     if [[ -n $END_SESSIONS ]]; then
         reason="as --end-sessions asks"
     elif [[ -z $BACKUP_FINGERPRINT ]]; then
         reason="the backup does not record which secret key signed them"
     elif [[ -z $site_fingerprint ]]; then
         reason="cannot read this site's secret_key_file to compare keys"
-    elif [[ $site_fingerprint != "$BACKUP_FINGERPRINT" ]]; then
+    elif [[ $site_fingerprint != "$BACKUP_FINGERPRINT" && $previous_fingerprint != "$BACKUP_FINGERPRINT" ]]; then
         reason="they were signed with another secret key than this site's"
     else
         reason=

@@ -25,6 +25,8 @@ say() {
 REPO_DIR=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
 # shellcheck source=deploy/lib/steps.sh
 source "$REPO_DIR/deploy/lib/steps.sh"
+# shellcheck source=deploy/lib/routes.sh
+source "$REPO_DIR/deploy/lib/routes.sh"
 die() {
     say "$1"
     exit 1
@@ -39,7 +41,6 @@ case ${1:-} in
 esac
 ((EUID == 0)) || die "run me as root"
 
-ROUTES=(login register logout index)
 units=(microblog.target)
 for route in "${ROUTES[@]}"; do
     units+=("microblog@$route.service" "microblog@$route.socket")

@@ -3,6 +3,10 @@
 (ThrowawayHost.client), so it can reach the throwaway host and nothing else.
 
     host_client.py sign-in URL USERNAME PASSWORD    prints the greeting of the home page
+    host_client.py session URL USERNAME PASSWORD     prints the session cookie of a sign-in
+    host_client.py home URL COOKIE
+        reads the home page with that session cookie; prints JSON {"status": N, "greeting":
+        NAME or null, "renewed": the session cookie the answer sets, or null}
     host_client.py register URL USERNAME PASSWORD
     host_client.py load URL USERNAME PASSWORD SECONDS THREADS
         signs in and reads the home page in a loop, signing out and in again now and then;
@@ -34,6 +38,14 @@ def sign_in(url, username, password):
     if answer.status_code != 302 or answer.headers.get("Location") != "/index":
         raise AssertionError("sign-in: %d %s" % (answer.status_code, answer.text[:200]))
     return visitor
+
+
+def home(url, cookie):
+    page = requests.get(url + "/index", headers={"Cookie": "session=" + cookie},
+                        allow_redirects=False, timeout=30)
+    renewed = page.cookies.get("session")
+    greeting = page.text.split("Hi, ", 1)[1].split("!", 1)[0] if "Hi, " in page.text else None
+    return {"status": page.status_code, "greeting": greeting, "renewed": renewed}
 
 
 def load(url, username, password, seconds, threads):
@@ -76,6 +88,10 @@ def main(argv):
     command, url = argv[1], argv[2].rstrip("/")
     if command == "sign-in":
         print(greeting(sign_in(url, argv[3], argv[4])))
+    elif command == "session":
+        print(sign_in(url, argv[3], argv[4]).http.cookies["session"])
+    elif command == "home":
+        print(json.dumps(home(url, argv[3])))
     elif command == "register":
         answer = Visitor(url).register(argv[3], password=argv[4])
         if answer.status_code != 302:

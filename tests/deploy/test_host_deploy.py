@@ -195,6 +195,40 @@ class HostDeployTest(unittest.TestCase):
                  "sleep 0.1; done; exit 1" % (unit, pid, unit))
         self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
 
+    def test_08a_rotating_the_secret_key_signs_nobody_out(self):
+        active = browser("session", site_url(), USER, PASSWORD).stdout.strip()
+        away = browser("session", site_url(), USER, PASSWORD).stdout.strip()
+        load = {}
+
+        def run_load():
+            load.update(json.loads(browser("load", site_url(), USER, PASSWORD, "15", "4").stdout))
+
+        loader = threading.Thread(target=run_load)
+        loader.start()
+        try:
+            on_host("/opt/microblog/current/deploy/rotate-secret-key.sh")
+        finally:
+            loader.join()
+        self.assertEqual(load.get("failures"), [], "a request failed during the rotation")
+        self.assertIn("previous_secret_key_file = /etc/microblog/previous_secret_key",
+                      on_host("cat /etc/microblog/microblog.conf").stdout)
+        self.assertEqual(on_host("stat -c '%a %U' /etc/microblog/secret_key "
+                                 "/etc/microblog/previous_secret_key").stdout.split("\n")[:2],
+                         ["600 microblog", "600 microblog"])
+
+        answer = json.loads(browser("home", site_url(), active).stdout)
+        self.assertEqual((answer["status"], answer["greeting"]), (200, USER))
+        renewed = answer["renewed"]
+        self.assertIsNotNone(renewed, "the cookie of the old key is signed again")
+        self.assertNotEqual(renewed.split(".")[0], active.split(".")[0], "with the new key's id")
+
+        on_host("/opt/microblog/current/deploy/rotate-secret-key.sh --retire-previous")
+        self.assertEqual(json.loads(browser("home", site_url(), renewed).stdout)["greeting"], USER)
+        self.assertEqual(json.loads(browser("home", site_url(), away).stdout)["status"], 302,
+                         "a cookie of the retired key verifies no more")
+        self.assertEqual(on_host("test -e /etc/microblog/previous_secret_key", check=False).returncode, 1)
+        self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+
     def test_09_uninstall_keeps_the_data_and_an_install_brings_the_site_back(self):
         on_host("/opt/microblog/current/deploy/uninstall.sh")
         units = on_host("systemctl list-unit-files 'microblog*' --no-legend", check=False)

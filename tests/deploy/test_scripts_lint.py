@@ -16,7 +16,7 @@ from stack import BUILD_DIR, REPO_DIR  # noqa: E402
 DEPLOY = os.path.join(REPO_DIR, "deploy")
 SCRIPTS = sorted(glob.glob(os.path.join(DEPLOY, "*.sh")) + glob.glob(os.path.join(DEPLOY, "lib", "*.sh")))
 HOST_SCRIPTS = ["install.sh", "deploy.sh", "rollback.sh", "backup.sh", "restore.sh", "uninstall.sh",
-                "make-release.sh"]
+                "make-release.sh", "rotate-secret-key.sh"]
 
 
 class ScriptsLintTest(unittest.TestCase):
