@@ -12,6 +12,10 @@
 <input type="password" id="password" name="password" autocomplete="current-password" required{{#PASSWORD_AUTOFOCUS}} autofocus{{/PASSWORD_AUTOFOCUS}}{{#PASSWORD_ERROR}} aria-invalid="true" aria-describedby="password-error"{{/PASSWORD_ERROR}}>
 {{#PASSWORD_ERROR}}<span class="field-error" id="password-error">{{MESSAGE}}</span>{{/PASSWORD_ERROR}}
 </p>
+<p class="checkbox show-password" hidden>
+<input type="checkbox" id="show_password" data-shows="password">
+<label for="show_password">Show password</label>
+</p>
 <p class="checkbox">
 <input type="checkbox" id="remember_me" name="remember_me" value="y"{{#REMEMBER_ME_CHECKED}} checked{{/REMEMBER_ME_CHECKED}}>
 <label for="remember_me">Remember Me</label>
@@ -19,3 +23,4 @@
 <p><input type="submit" name="submit" value="Sign In"></p>
 </form>
 <p>New User? <a href="/register">Click to Register!</a></p>
+<script src="/static/show-password.js" defer></script>

@@ -22,5 +22,10 @@
 <input type="password" id="password2" name="password2" autocomplete="new-password" required{{#PASSWORD2_AUTOFOCUS}} autofocus{{/PASSWORD2_AUTOFOCUS}}{{#PASSWORD2_ERROR}} aria-invalid="true" aria-describedby="password2-error"{{/PASSWORD2_ERROR}}>
 {{#PASSWORD2_ERROR}}<span class="field-error" id="password2-error">{{MESSAGE}}</span>{{/PASSWORD2_ERROR}}
 </p>
+<p class="checkbox show-password" hidden>
+<input type="checkbox" id="show_password" data-shows="password password2">
+<label for="show_password">Show password</label>
+</p>
 <p><input type="submit" name="submit" value="Register"></p>
 </form>
+<script src="/static/show-password.js" defer></script>
