@@ -57,7 +57,7 @@ test-deploy: deps build
 test-sanitize: deps
 	@cmake -S . -B $(SANITIZE_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DMICROBLOG_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
-	@cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+	@cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration|reliability'
 
 # libFuzzer on everything that reads client bytes (tests/fuzz/), built with clang into
 # $(FUZZ_DIR), each target for FUZZ_SECONDS from the seeds in tests/fuzz/corpus/.

@@ -13,7 +13,7 @@ struct Config {
     std::string db_name;
     std::string db_user;
     std::string db_password;  // read from db_password_file
-    unsigned db_timeout_seconds = 5;
+    unsigned db_timeout_seconds = 2;
     std::string secret_key;  // read from secret_key_file
     // read from previous_secret_key_file: verifies what it signed, signs nothing (key rotation)
     std::string previous_secret_key;

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 
 namespace microblog {
@@ -13,6 +15,30 @@ namespace {
 
 // How often a statement InnoDB rolled back to end a deadlock is run again before giving up.
 constexpr int kDeadlockRetries = 2;
+// After a failed connect, this worker answers at once that the database is unavailable instead
+// of waiting for the connect timeout on every request: a database that is down or frozen costs
+// each worker one wait per interval.
+constexpr std::chrono::milliseconds kReconnectInterval{1000};
+// Schema changes (microblog-admin migrate) may run for minutes; the administrator's reads and
+// writes wait that long, the application's only db_timeout_seconds.
+constexpr unsigned int kAdministratorIoSeconds = 3600;
+
+// The server gave up on the statement (a lock held too long, or max_statement_time) and undid
+// it: the database is busy, which is no fault of the request.
+bool is_busy_error(unsigned int code) {
+    return code == ER_LOCK_WAIT_TIMEOUT || code == ER_STATEMENT_TIMEOUT;
+}
+
+// The application's statements end on the server before the client's read timeout, so their
+// outcome is known (undone) rather than lost with the connection: lock waits after a second,
+// any statement after three quarters of the timeout.
+std::string session_limits(unsigned int timeout_seconds) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "SET SESSION innodb_lock_wait_timeout = 1, max_statement_time = %.2f",
+                  timeout_seconds * 0.75);
+    return text;
+}
 
 // The connection is gone or its statement handles are stale: reconnecting can help.
 bool is_connection_error(unsigned int code) {
@@ -37,8 +63,10 @@ std::string duplicate_key_name(const std::string& message) {
     return message.substr(begin + 1, end - begin - 1);
 }
 
+// A read, also when its first SELECT is in parentheses (a UNION of reads).
 bool starts_with_select(const std::string& sql) {
-    return strncasecmp(sql.c_str(), "SELECT", 6) == 0;
+    size_t start = sql.find_first_not_of("( \t\n");
+    return start != std::string::npos && strncasecmp(sql.c_str() + start, "SELECT", 6) == 0;
 }
 
 class StatementError : public std::runtime_error {
@@ -110,15 +138,22 @@ void Database::connect() {
         throw DatabaseUnavailable(
             "the MariaDB connection was lost, and with it the transaction or lock it held");
     }
+    auto now = std::chrono::steady_clock::now();
+    if (now < retry_not_before_)
+        throw DatabaseUnavailable("MariaDB was unreachable a moment ago; trying again shortly");
     MYSQL* connection = mysql_init(nullptr);
     if (connection == nullptr)
         throw DatabaseUnavailable("mysql_init failed");
-    unsigned int timeout = config_.db_timeout_seconds;
-    mysql_options(connection, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    mysql_options(connection, MYSQL_OPT_READ_TIMEOUT, &timeout);
-    mysql_options(connection, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
-    mysql_options(connection, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     bool admin = account_ == Account::kAdministrator;
+    unsigned int timeout = config_.db_timeout_seconds;
+    unsigned int io_timeout = admin ? std::max(timeout, kAdministratorIoSeconds) : timeout;
+    mysql_options(connection, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_options(connection, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+    mysql_options(connection, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+    mysql_options(connection, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    const std::string limits = session_limits(timeout);
+    if (!admin)
+        mysql_options(connection, MYSQL_INIT_COMMAND, limits.c_str());
     const std::string& user = admin ? config_.db_admin_user : config_.db_user;
     // The administrator logs in over the socket as the operating-system user of its name, so it
     // has a password only for a database on another machine.
@@ -139,6 +174,8 @@ void Database::connect() {
         std::string message = "cannot connect to MariaDB as " + user + " over " + where + ": " +
                               mysql_error(connection);
         mysql_close(connection);
+        // From the end of the attempt, which may itself have waited the whole connect timeout.
+        retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;
         throw DatabaseUnavailable(message);
     }
     connection_ = connection;
@@ -240,6 +277,7 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
     Statement& statement = statements_.at(id);
     for (int attempt = 0;; ++attempt) {
         connect();
+        auto started = std::chrono::steady_clock::now();
         try {
             return run(statement, params);
         } catch (const StatementError& e) {
@@ -250,9 +288,16 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             // transaction is gone, so the caller must hear of it.
             if (e.code() == ER_LOCK_DEADLOCK && !in_transaction_ && attempt < kDeadlockRetries)
                 continue;
+            if (is_busy_error(e.code()))
+                throw DatabaseUnavailable(std::string("MariaDB is busy: ") + e.what());
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
             disconnect();
+            // Lost after waiting the whole read timeout: the server does not answer (frozen or
+            // overwhelmed), and a new connection would only wait as long again.
+            auto waited = std::chrono::steady_clock::now() - started;
+            if (waited >= std::chrono::seconds(config_.db_timeout_seconds))
+                retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;
             bool may_retry =
                 !session_bound_ && (statement.repeatable || failed_before_running(e.code()));
             if (attempt > 0 || !may_retry) {

@@ -5,6 +5,7 @@
 
 #include <mysql.h>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -107,6 +108,8 @@ class Database {
     bool session_bound_;
     bool in_transaction_ = false;
     bool opened_ = false;
+    // A connect failed: no new attempt before this time (see kReconnectInterval).
+    std::chrono::steady_clock::time_point retry_not_before_{};
     MYSQL* connection_ = nullptr;
     std::vector<Statement> statements_;
 };

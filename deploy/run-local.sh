@@ -354,13 +354,16 @@ fi
 # The lock proves no server of this stack is running, so a socket left here is stale.
 # The thread pool serves the route programs' many short statements with fewer thread switches
 # than a thread per connection (docs/performance.md).
-rm -f -- "$DB_SOCKET"
-start_background mariadbd "$LOG_DIR/mariadb.log" \
-    mariadbd --no-defaults "${as_root[@]}" --datadir="$DATA_DIR" --socket="$DB_SOCKET" \
-    --pid-file="$RUN_DIR/mysqld.pid" --log-error="$LOG_DIR/mariadb.log" --skip-networking \
-    --tmpdir="$DB_TMP_DIR" --skip-name-resolve \
-    --innodb-buffer-pool-size=64M --thread-handling=pool-of-threads
-MARIADB_PID=$STARTED_PID
+start_mariadb() {
+    rm -f -- "$DB_SOCKET"
+    start_background mariadbd "$LOG_DIR/mariadb.log" \
+        mariadbd --no-defaults "${as_root[@]}" --datadir="$DATA_DIR" --socket="$DB_SOCKET" \
+        --pid-file="$RUN_DIR/mysqld.pid" --log-error="$LOG_DIR/mariadb.log" --skip-networking \
+        --tmpdir="$DB_TMP_DIR" --skip-name-resolve \
+        --innodb-buffer-pool-size=64M --thread-handling=pool-of-threads
+    MARIADB_PID=$STARTED_PID
+}
+start_mariadb
 
 deadline=$((SECONDS + DB_TIMEOUT))
 until mariadb-admin --no-defaults --connect-timeout=2 --socket="$DB_SOCKET" -u "$DB_ADMIN" \
@@ -384,12 +387,17 @@ setup_database "$DB_SOCKET" "$DB_ADMIN" "$DB_NAME" "$DB_USER" "$db_password" ||
     "$DB_ADMIN" >&2 || die "seeding the demo data failed"
 
 # --- The route programs, then nginx in front of them. ---
-for route in "${ROUTES[@]}"; do
-    # Stale from a stack that was killed; the lock proves no program of this stack uses it.
+start_route() {
+    local route=$1
+    # Stale from a stack that was killed, or from the program before this one; the lock proves
+    # no other stack uses it.
     rm -f -- "$RUN_DIR/$route.sock"
     start_background "$route" "$LOG_DIR/$route.log" \
         "$BUILD_DIR/bin/$route" --config "$CONFIG_FILE" --socket "$RUN_DIR/$route.sock"
     ROUTE_PIDS+=("$STARTED_PID")
+}
+for route in "${ROUTES[@]}"; do
+    start_route "$route"
 done
 start_background nginx "$LOG_DIR/nginx-error.log" nginx "${nginx_args[@]}"
 NGINX_PID=$STARTED_PID
@@ -426,22 +434,62 @@ while :; do
 done
 echo "Microblog is running at http://127.0.0.1:$PORT/ (Ctrl-C to stop)"
 
-# --- In the foreground until asked to stop or until a process dies. ---
-died=
-status=0
-# Bash's own "Killed" notice would name a line of this script; the message below says more.
-wait -n -p died "${ALL_PIDS[@]}" 2>/dev/null || status=$?
-if [[ -z $died ]]; then
-    die "lost track of the stack's processes (wait exited with status $status)"
-fi
-REAPED[$died]=1
-if ((status > 128)); then
-    how="was killed by SIG$(kill -l "$status")"
-else
-    how="exited with status $status"
-fi
-say "${NAME_OF[$died]} (pid $died) $how; it should have run until the stack was stopped"
-show_log_tail "${LOG_OF[$died]}"
-FAILURE_REPORTED=1
-stop_stack
-exit 1
+# --- In the foreground until asked to stop. A route program or MariaDB that dies is started
+# again, as systemd does on a host (docs/operations.md); one that keeps dying, or nginx, stops
+# the stack. ---
+RESTART_LIMIT=5          # restarts of one program...
+RESTART_WINDOW=60        # ...within this many seconds
+declare -A RESTART_TIMES=()
+
+# Whether NAME may start again: fewer than RESTART_LIMIT restarts in the last RESTART_WINDOW s.
+may_restart() {
+    local name=$1 time recent=()
+    [[ $name != nginx ]] || return 1
+    for time in ${RESTART_TIMES[$name]:-}; do
+        ((SECONDS - time < RESTART_WINDOW)) && recent+=("$time")
+    done
+    ((${#recent[@]} < RESTART_LIMIT)) || return 1
+    RESTART_TIMES[$name]="${recent[*]} $SECONDS"
+}
+
+without_pid() {
+    local gone=$1 pid
+    shift
+    for pid in "$@"; do
+        [[ $pid == "$gone" ]] || printf '%s\n' "$pid"
+    done
+}
+
+while :; do
+    died=
+    status=0
+    # Bash's own "Killed" notice would name a line of this script; the message below says more.
+    wait -n -p died "${ALL_PIDS[@]}" 2>/dev/null || status=$?
+    if [[ -z $died ]]; then
+        die "lost track of the stack's processes (wait exited with status $status)"
+    fi
+    REAPED[$died]=1
+    if ((status > 128)); then
+        how="was killed by SIG$(kill -l "$status")"
+    else
+        how="exited with status $status"
+    fi
+    name=${NAME_OF[$died]}
+    if ! may_restart "$name"; then
+        say "$name (pid $died) $how; it should have run until the stack was stopped"
+        show_log_tail "${LOG_OF[$died]}"
+        FAILURE_REPORTED=1
+        stop_stack
+        exit 1
+    fi
+    say "$name (pid $died) $how; starting it again"
+    printf -- '--- %s run-local: %s (pid %s) %s\n' "$(date -u '+%F %T')" "$name" "$died" "$how" \
+        >>"${LOG_OF[$died]}"
+    mapfile -t ALL_PIDS < <(without_pid "$died" "${ALL_PIDS[@]}")
+    if [[ $name == mariadbd ]]; then
+        start_mariadb
+    else
+        mapfile -t ROUTE_PIDS < <(without_pid "$died" "${ROUTE_PIDS[@]}")
+        start_route "$name"
+    fi
+done

@@ -6,7 +6,6 @@ sessions holds another and waits for it; the test's transaction then asks for th
 Having changed many rows, the test's transaction is the heavier one, and InnoDB rolls back
 the sweep's statement."""
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -14,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
-from stack import Stack  # noqa: E402
+from stack import SqlSession, Stack  # noqa: E402
 
 stack = Stack("cgi-bin-database-deadlock", workers=1)
 EARLY, LATE = "00" * 32, "ff" * 32  # token hashes: first and last in the sweep's order
@@ -37,23 +36,16 @@ class DeadlockTest(unittest.TestCase):
                       % (token_hash, user_id, hours))
         stack.sql("CREATE TABLE IF NOT EXISTS deadlock_ballast (n INT PRIMARY KEY)")
 
-        admin = "root" if os.geteuid() == 0 else os.environ.get("USER", "")
-        holder = subprocess.Popen(
-            ["mariadb", "--no-defaults", "--socket=" + os.path.join(stack.var_dir, "run", "mysqld.sock"),
-             "-u", admin, "--batch", "--unbuffered", "microblog"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.addCleanup(holder.kill)
-
-        def send(statement):
-            holder.stdin.write(statement + ";\n")
-            holder.stdin.flush()
+        holder = SqlSession(stack)
+        self.addCleanup(holder.close)
+        send = holder.send
 
         # The test's transaction: heavy, and holding the later expired row.
         send("START TRANSACTION")
         send("INSERT INTO deadlock_ballast SELECT seq FROM seq_1_to_500")
         send("UPDATE sessions SET remember_me = 1 WHERE token_hash = UNHEX('%s')" % LATE)
         send("SELECT 'holding'")
-        self.assertEqual(holder.stdout.readline().strip(), "holding")
+        self.assertEqual(holder.read_line(), "holding")
 
         answer = {}
         signing_in = threading.Thread(target=lambda: answer.update(
@@ -71,13 +63,12 @@ class DeadlockTest(unittest.TestCase):
         # Asking for the sweep's row closes the cycle; InnoDB rolls the sweep back. The test's
         # transaction then holds both rows a moment longer, so the sweep's second run waits.
         send("UPDATE sessions SET remember_me = 1 WHERE token_hash = UNHEX('%s')" % EARLY)
-        send("SELECT SLEEP(1)")
+        send("SELECT SLEEP(0.2)")
         send("ROLLBACK")
         send("SELECT 'done'")
         signing_in.join(timeout=60)
         self.assertFalse(signing_in.is_alive())
-        holder.stdin.close()
-        holder.wait(timeout=30)
+        holder.close()
 
         deadlocks = stack.sql("SHOW ENGINE INNODB STATUS")[0][2]
         self.assertIn("LATEST DETECTED DEADLOCK", deadlocks, "no deadlock happened: the test proves nothing")

@@ -108,7 +108,7 @@ TEST_F(ConfigTest, OptionalKeysKeepTheirDefaults) {
     Config config = load(minimal_config());
     EXPECT_EQ(config.db_socket, "/s");
     EXPECT_EQ(config.db_password, "");
-    EXPECT_EQ(config.db_timeout_seconds, 5u);
+    EXPECT_EQ(config.db_timeout_seconds, 2u);
     EXPECT_EQ(config.password_cost, 5ul);
     EXPECT_EQ(config.remember_me_days, 30u);
     EXPECT_EQ(config.session_hours, 12u);

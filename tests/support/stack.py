@@ -120,6 +120,34 @@ class Stack:
         return [line.split("\t") for line in result.stdout.splitlines()]
 
 
+class SqlSession:
+    """One open connection of the database administrator, for a test that must hold a lock or a
+    transaction while requests run: send() statements one at a time, read_line() their output."""
+
+    def __init__(self, stack):
+        admin = "root" if os.geteuid() == 0 else os.environ.get("USER", "")
+        self.process = subprocess.Popen(
+            ["mariadb", "--no-defaults", "--socket=" + os.path.join(stack.var_dir, "run", "mysqld.sock"),
+             "-u", admin, "--batch", "--unbuffered", "--skip-column-names", "microblog"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def send(self, statement):
+        self.process.stdin.write(statement + ";\n")
+        self.process.stdin.flush()
+
+    def read_line(self):
+        return self.process.stdout.readline().strip()
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
 def sql_text(text):
     """`text` as an SQL expression, independent of the mariadb client's character set."""
     return "CONVERT(X'%s' USING utf8mb4)" % text.encode().hex()
