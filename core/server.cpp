@@ -29,6 +29,11 @@
 namespace microblog {
 namespace {
 
+// Connections waiting for a worker. A burst of far more clients than workers must queue here:
+// when the queue is full nginx's connect() fails and the client gets a 502. The kernel caps it
+// at net.core.somaxconn (4096 on Debian 12), as does systemd's Backlog= on a host.
+constexpr int kListenBacklog = 4096;
+
 struct Options {
     std::string config_path;
     std::string socket_path;  // empty: the socket comes from systemd
@@ -85,7 +90,7 @@ int open_listening_socket(const std::string& path) {
     mode_t old_mask = umask(0117);
     int rc = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
     umask(old_mask);
-    if (rc != 0 || listen(fd, 128) != 0) {
+    if (rc != 0 || listen(fd, kListenBacklog) != 0) {
         close(fd);
         throw std::runtime_error("cannot listen on " + path + ": " + std::strerror(errno));
     }

@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""Route programs that die or are stopped under load (core/server.cpp, deploy/run-local.sh): a
+killed worker is replaced within a second and only the request it held may fail; a supervisor
+that is killed or stopped is started again by the local stack, which keeps running, and none of
+its old workers stays behind serving the old socket."""
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from client import Visitor, unique_name  # noqa: E402
+from load import Load  # noqa: E402
+from stack import Stack, route_processes, stack_processes  # noqa: E402
+
+stack = Stack("reliability-programs")
+PASSWORD = "correct horse"
+
+
+def setUpModule():
+    unittest.addModuleCleanup(stack.stop)
+    stack.start()
+
+
+def wait_for(condition, what, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("%s did not happen within %d s:\n%s" % (what, seconds, stack.log_tail()))
+
+
+def index_processes():
+    """Every process of the index program, old or new."""
+    marker = os.path.join(stack.var_dir, "run", "index.sock")
+    return {pid for pid, cmdline in stack_processes(stack) if marker in cmdline}
+
+
+class ProgramsRestartTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.name = unique_name("restart")
+        visitor = Visitor(stack.url)
+        assert visitor.register(cls.name, password=PASSWORD).status_code == 302
+        assert visitor.login(cls.name, PASSWORD).status_code == 302
+        cls.cookie = visitor.http.cookies["session"]
+
+    def home_page_load(self):
+        def send(session):
+            return session.get(stack.url + "/index", headers={"Cookie": "session=" + self.cookie},
+                               allow_redirects=False, timeout=30)
+        return Load(send, threads=4, expected={200: "Hi, %s!" % self.name})
+
+    def assert_served_throughout(self, load, failures_allowed=None, gap_seconds=None):
+        """Only our 502 page besides the home page: at most `failures_allowed` of them, or all
+        within `gap_seconds` of each other (the moment no program listens)."""
+        self.assertEqual(load.errors, [])
+        self.assertEqual(load.unmarked(), [], "an answer that is not our page")
+        statuses = load.statuses()
+        self.assertLessEqual(set(statuses), {200, 502}, statuses)
+        if failures_allowed is not None:
+            self.assertLessEqual(statuses[502], failures_allowed, statuses)
+        if gap_seconds is not None and statuses[502]:
+            failed = [answer.at for answer in load.answers if answer.status == 502]
+            self.assertLess(max(failed) - min(failed), gap_seconds, statuses)
+        self.assertGreater(statuses[200], 100, statuses)
+        self.assertIsNone(stack.process.poll(), "the stack stopped")
+
+    def test_a_killed_worker_costs_at_most_its_request_and_is_replaced_within_a_second(self):
+        supervisor, workers = route_processes(stack, "index")
+        with self.home_page_load() as load:
+            time.sleep(1)
+            os.kill(workers[0], signal.SIGKILL)
+            killed_at = time.monotonic()
+            replaced = wait_for(lambda: (lambda s, w: len(w) == len(workers) and workers[0] not in w)(
+                *route_processes(stack, "index")), "a new worker")
+            self.assertTrue(replaced)
+            self.assertLess(time.monotonic() - killed_at, 1.5)
+            time.sleep(1)
+        self.assertEqual(route_processes(stack, "index")[0], supervisor)
+        self.assert_served_throughout(load, failures_allowed=1)
+
+    def check_supervisor_replaced(self, how):
+        supervisor, workers = route_processes(stack, "index")
+        old = index_processes()
+        self.assertEqual(len(old), 1 + len(workers))
+        with self.home_page_load() as load:
+            time.sleep(1)
+            os.kill(supervisor, how)
+            new_supervisor = wait_for(lambda: (lambda s, w: s if s not in (None, supervisor) and w else None)(
+                *route_processes(stack, "index")), "a new index program")
+            # The old workers finish the request in hand and go: none serves the old socket on.
+            wait_for(lambda: not (index_processes() & old), "the old workers' exit", seconds=15)
+            time.sleep(1)
+        self.assertNotEqual(new_supervisor, supervisor)
+        return load
+
+    def test_a_killed_supervisor_is_started_again_and_its_workers_go(self):
+        load = self.check_supervisor_replaced(signal.SIGKILL)
+        # Between the old workers leaving and the new program listening, nginx finds no one
+        # at the socket (on a host, systemd holds the socket, and connections wait instead).
+        self.assert_served_throughout(load, gap_seconds=2)
+
+    def test_a_stopped_supervisor_is_started_again(self):
+        load = self.check_supervisor_replaced(signal.SIGTERM)
+        self.assert_served_throughout(load, gap_seconds=2)
+        with open(os.path.join(stack.var_dir, "log", "index.log")) as f:
+            self.assertIn("starting it again", open(stack.output_path).read() + f.read())
+
+
+if __name__ == "__main__":
+    unittest.main()
