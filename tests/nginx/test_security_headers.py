@@ -133,7 +133,10 @@ class PagesWithinThePolicyTest(unittest.TestCase):
             with open(path) as f:
                 text = f.read()
             with self.subTest(file=os.path.relpath(path, REPO_DIR)):
-                self.assertNotRegex(text, r"(?i)<script|<style|\sstyle\s*=|\son[a-z]+\s*=|javascript:")
+                # A script may only be a file of our own, with nothing inside the element.
+                outside_scripts = re.sub(r'<script src="/static/[a-z-]+\.js" defer></script>', "", text)
+                self.assertNotRegex(outside_scripts,
+                                    r"(?i)<script|<style|\sstyle\s*=|\son[a-z]+\s*=|javascript:")
 
     def test_pages_load_only_resources_of_the_site(self):
         visitor = Visitor(stack.url)
