@@ -293,14 +293,17 @@ class Supervisor {
         sigaddset(&signals, SIGINT);
         sigaddset(&signals, SIGCHLD);
         sigprocmask(SIG_BLOCK, &signals, nullptr);
-        for (int i = 0; i < workers_; ++i)
-            spawn();
+        top_up();
         for (;;) {
-            int sig = sigwaitinfo(&signals, nullptr);
+            // Short of workers (a fork failed): try again every second.
+            timespec retry{1, 0};
+            int sig = short_of_workers() ? sigtimedwait(&signals, nullptr, &retry)
+                                         : sigwaitinfo(&signals, nullptr);
             if (sig == SIGTERM || sig == SIGINT)
                 break;
             if (sig == SIGCHLD)
-                reap_and_respawn();
+                reap();
+            top_up();
         }
         stop_all();
     }
@@ -308,18 +311,25 @@ class Supervisor {
   private:
     using Clock = std::chrono::steady_clock;
 
-    void spawn() {
-        pid_t pid = fork();
-        if (pid < 0) {
-            log_line("fork failed");
-            return;
+    bool short_of_workers() const { return started_.size() < size_t(workers_); }
+
+    // Starts workers until there are `workers_`; a failed fork (out of processes or memory) is
+    // logged once per round and tried again by run() a second later.
+    void top_up() {
+        while (short_of_workers()) {
+            pid_t pid = fork();
+            if (pid < 0) {
+                log_line(std::string("cannot start a worker (fork: ") + std::strerror(errno) +
+                         "); trying again in a second");
+                return;
+            }
+            if (pid == 0)
+                run_worker(listen_fd_, route_, config_, renderer_);
+            started_[pid] = Clock::now();
         }
-        if (pid == 0)
-            run_worker(listen_fd_, route_, config_, renderer_);
-        started_[pid] = Clock::now();
     }
 
-    void reap_and_respawn() {
+    void reap() {
         int status = 0;
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -330,7 +340,6 @@ class Supervisor {
             // A worker that dies at once would otherwise be restarted in a tight loop.
             if (lived < std::chrono::seconds(1))
                 std::this_thread::sleep_for(std::chrono::seconds(1));
-            spawn();
         }
     }
 

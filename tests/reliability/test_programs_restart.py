@@ -39,6 +39,38 @@ def index_processes():
     return {pid for pid, cmdline in stack_processes(stack) if marker in cmdline}
 
 
+class PidLimit:
+    """A cgroup with a limit on its number of processes (the pids controller, cgroup v1 or v2),
+    to make a program's fork fail: root is exempt from RLIMIT_NPROC, not from this."""
+
+    def __init__(self, name):
+        v1 = "/sys/fs/cgroup/pids"
+        self.path = os.path.join(v1 if os.path.isdir(v1) else "/sys/fs/cgroup", name)
+        os.makedirs(self.path, exist_ok=True)
+        if not os.path.exists(os.path.join(self.path, "pids.max")):
+            raise AssertionError("no pids controller at %s: this test needs one" % self.path)
+
+    def set(self, limit):
+        with open(os.path.join(self.path, "pids.max"), "w") as f:
+            f.write(str(limit))
+
+    def add(self, pid):
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+
+    def remove(self):
+        parent = os.path.dirname(self.path)
+        with open(os.path.join(self.path, "cgroup.procs")) as f:
+            members = f.read().split()
+        for pid in members:
+            try:
+                with open(os.path.join(parent, "cgroup.procs"), "w") as f:
+                    f.write(pid)
+            except OSError:
+                pass  # gone meanwhile
+        os.rmdir(self.path)
+
+
 class ProgramsRestartTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -82,6 +114,22 @@ class ProgramsRestartTest(unittest.TestCase):
             time.sleep(1)
         self.assertEqual(route_processes(stack, "index")[0], supervisor)
         self.assert_served_throughout(load, failures_allowed=1)
+
+    def test_a_worker_that_cannot_be_started_is_tried_again(self):
+        supervisor, workers = route_processes(stack, "index")
+        limit = PidLimit("microblog-test-%d" % os.getpid())
+        self.addCleanup(limit.remove)
+        limit.set(len(workers))  # one fewer than there are: no new process
+        for pid in [supervisor] + workers:
+            limit.add(pid)
+        os.kill(workers[0], signal.SIGKILL)
+        wait_for(lambda: "cannot start a worker" in open(os.path.join(stack.var_dir, "log", "index.log")).read(),
+                 "a failed fork")
+        self.assertEqual(len(route_processes(stack, "index")[1]), len(workers) - 1)
+        self.assertIn("Hi, %s!" % self.name, Visitor(stack.url).get(
+            "/index", headers={"Cookie": "session=" + self.cookie}).text, "the other worker serves on")
+        limit.set("max")
+        wait_for(lambda: len(route_processes(stack, "index")[1]) == len(workers), "a new worker", seconds=5)
 
     def check_supervisor_replaced(self, how):
         supervisor, workers = route_processes(stack, "index")
