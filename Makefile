@@ -15,7 +15,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DMICROBLOG_WERROR=ON
 endif
 
-.PHONY: all build deps run test test-unit test-integration test-e2e test-deploy test-sanitize fuzz check-fresh-host format clean bench release
+.PHONY: soak all build deps run test test-unit test-integration test-e2e test-deploy test-sanitize fuzz check-fresh-host format clean bench release
 
 all: build
 
@@ -76,6 +76,12 @@ check-fresh-host:
 # COMPARE_USER and COMPARE_PASSWORD.
 bench: deps build
 	@BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 bench/bench.py
+
+# Ten minutes of mixed traffic with faults along the way (tests/reliability/soak.py); by hand,
+# not in CI. SOAK_SECONDS=N for another length.
+SOAK_SECONDS ?= 600
+soak: deps build
+	@MICROBLOG_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/reliability/soak.py $(SOAK_SECONDS)
 
 # A release for deploy/install.sh: build/release/microblog-VERSION.tar.gz (its path is printed).
 release: build

@@ -131,6 +131,25 @@ class BusyDatabaseTest(OutageTestCase):
         self.assertEqual(stack.sql(sessions % self.name), [["1"]], "only the session from setUp")
         self.assertEqual(Visitor(stack.url).login(self.name, PASSWORD).headers.get("Location"), "/index")
 
+    def test_a_registration_that_waits_too_long_commits_nothing(self):
+        # Another registration of the same name, not yet committed, holds the name: this one
+        # waits a second for it, then gets our 503, and leaves no row behind.
+        name = unique_name("contested")
+        holder = SqlSession(stack)
+        self.addCleanup(holder.close)
+        holder.send("START TRANSACTION")
+        holder.send("INSERT INTO users (username, email, password_hash) VALUES ('%s', '%s@example.org', '!')"
+                    % (name, name))
+        holder.send("SELECT 'held'")
+        self.assertEqual(holder.read_line(), "held")
+        blocked = Visitor(stack.url).register(name, password=PASSWORD)
+        self.assertEqual(blocked.status_code, 503)
+        holder.send("ROLLBACK")
+        holder.close()
+        self.assertEqual(stack.sql("SELECT COUNT(*) FROM users WHERE username = '%s'" % name), [["0"]])
+        self.assertEqual(Visitor(stack.url).register(name, password=PASSWORD).status_code, 302)
+        self.assertEqual(stack.sql("SELECT COUNT(*) FROM users WHERE username = '%s'" % name), [["1"]])
+
 
 if __name__ == "__main__":
     unittest.main()
