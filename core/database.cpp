@@ -140,7 +140,8 @@ void Database::connect() {
     }
     auto now = std::chrono::steady_clock::now();
     if (now < retry_not_before_)
-        throw DatabaseUnavailable("MariaDB was unreachable a moment ago; trying again shortly");
+        throw DatabaseUnavailable("MariaDB was unreachable a moment ago; trying again shortly",
+                                  true);
     MYSQL* connection = mysql_init(nullptr);
     if (connection == nullptr)
         throw DatabaseUnavailable("mysql_init failed");

@@ -18,9 +18,16 @@
 namespace microblog {
 
 // The database cannot be reached: the request gets a 503 page, not a stack trace.
+// `already_logged`: the failure behind it was logged when it happened (a worker waiting out
+// kReconnectInterval answers every request with it, and must not flood the log).
 class DatabaseUnavailable : public std::runtime_error {
   public:
-    using std::runtime_error::runtime_error;
+    explicit DatabaseUnavailable(const std::string& message, bool already_logged = false)
+        : std::runtime_error(message), already_logged_(already_logged) {}
+    bool already_logged() const { return already_logged_; }
+
+  private:
+    bool already_logged_;
 };
 
 // An INSERT or UPDATE hit a unique key; `key()` names the index (e.g. users_email_key).

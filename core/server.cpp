@@ -448,7 +448,8 @@ Response handle_request(const Route& route, App& app, Request& request) {
     } catch (const HttpError& e) {
         return app.error_page(request, e.status(), e.what());
     } catch (const DatabaseUnavailable& e) {
-        log_line(e.what());
+        if (!e.already_logged())
+            log_line(e.what());
         return app.error_page(request, 503,
                               "The site is having trouble right now. Please try again shortly.");
     } catch (const std::exception& e) {
