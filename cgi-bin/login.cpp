@@ -62,7 +62,9 @@ Response sign_in(const Request& request, App& app) {
         app.users().update_password_hash(user->id, app.passwords().hash(password));
     }
     Response response = Response::redirect(redirect_target(request.field("next"), "/index"));
-    response.set_header("Set-Cookie", app.sessions().start(user->id, form.checked("remember_me")));
+    SessionOrigin origin{request.param("HTTP_USER_AGENT"), address};
+    response.set_header("Set-Cookie",
+                        app.sessions().start(user->id, form.checked("remember_me"), origin));
     log_account_event("login ok", user->username, address);
     return response;
 }

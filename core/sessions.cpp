@@ -12,6 +12,23 @@ namespace microblog {
 namespace {
 // 256 bits: far beyond guessing, and the same size as the stored hash.
 constexpr size_t kTokenBytes = 32;
+// Names a session in the account page's forms: random, so it tells nothing of the token.
+constexpr size_t kPublicIdBytes = 16;
+constexpr size_t kMaxUserAgentLength = 255;
+constexpr size_t kMaxAddressLength = 45;  // the longest textual IPv6 address
+
+// The User-Agent as the account page will show it: printable ASCII only (a browser sends
+// nothing else; anything else is someone's noise), cut to the column's length.
+std::string stored_user_agent(const std::string& user_agent) {
+    std::string kept;
+    for (char c : user_agent) {
+        if (kept.size() == kMaxUserAgentLength)
+            break;
+        if (c >= 0x20 && c < 0x7f)
+            kept += c;
+    }
+    return kept;
+}
 
 // The first column of the session's row: whether its last-seen time is due for a write.
 constexpr const char* kSessionTag =
@@ -65,9 +82,11 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
       cookies_(cookies),
       config_(config),
       insert_(db.prepare(
-          "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, "
-          "remember_me) VALUES (?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(), "
-          "DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? HOUR), ?)")),
+          "INSERT INTO sessions (token_hash, public_id, user_id, created_at, last_seen_at, "
+          "expires_at, remember_me, user_agent, ip_address, confirmed_at) VALUES (?, ?, ?, "
+          "UTC_TIMESTAMP(6), UTC_TIMESTAMP(), DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? HOUR), ?, ?, "
+          "?, "
+          "UTC_TIMESTAMP())")),
       // Anyone's sign-in sweeps a batch of dead sessions, so none waits for its own user to
       // come back; bounded, so one sign-in never pays for a backlog.
       delete_expired_(db.prepare(
@@ -89,12 +108,14 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
           "SELECT remember_me, GREATEST(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), expires_at), 0) "
           "FROM sessions WHERE token_hash = ?")) {}
 
-std::string SessionStore::start(long long user_id, bool remember_me) {
+std::string SessionStore::start(long long user_id, bool remember_me, const SessionOrigin& origin) {
     std::string token = random_bytes(kTokenBytes);
     long long hours = remember_me ? 24LL * config_.remember_me_days : config_.session_hours;
     long long idle_minutes = config_.session_idle_minutes;
     db_.execute(delete_expired_, {idle_minutes});
-    db_.execute(insert_, {Bytes{sha256(token)}, user_id, hours, remember_me ? 1LL : 0LL});
+    db_.execute(insert_, {Bytes{sha256(token)}, Bytes{random_bytes(kPublicIdBytes)}, user_id, hours,
+                          remember_me ? 1LL : 0LL, stored_user_agent(origin.user_agent),
+                          origin.ip_address.substr(0, kMaxAddressLength)});
     db_.execute(delete_oldest_,
                 {user_id, user_id, static_cast<long long>(config_.max_sessions_per_user)});
     std::optional<long> max_age;

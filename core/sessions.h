@@ -26,6 +26,12 @@ struct CompanionRead {
     unsigned columns = 0;
 };
 
+// Where a sign-in came from, kept with its session for the account page.
+struct SessionOrigin {
+    std::string user_agent;  // as the browser sent it; stored as printable ASCII, cut to 255
+    std::string ip_address;  // REMOTE_ADDR, as nginx passed it (after its real-IP step)
+};
+
 // A live session: who it belongs to, and the rows of the companion read.
 struct Resumed {
     Identity identity;
@@ -39,7 +45,7 @@ class SessionStore {
 
     // Stores a new session and returns the Set-Cookie value for it: a browser-session cookie,
     // or with Remember Me one that lasts remember_me_days.
-    std::string start(long long user_id, bool remember_me);
+    std::string start(long long user_id, bool remember_me, const SessionOrigin& origin = {});
     // The signed-in identity for the first session cookie that verifies and is live in the
     // database; nothing for a visitor (no, tampered, expired or revoked cookie). The database is
     // asked only about cookies whose signature verifies.

@@ -81,6 +81,26 @@ class GenuineCookieTest(SessionTestCase):
                          "WHERE u.username = '%s'" % name)
         self.assertEqual(rows, [[hashlib.sha256(token).hexdigest()]])
 
+    def test_the_session_records_its_browser_address_and_an_opaque_public_id(self):
+        agent = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0 caf\xe9 " + "x" * 400
+        names_and_ids = []
+        for _ in range(2):
+            visitor = Visitor(stack.url)
+            visitor.http.headers["User-Agent"] = agent
+            name = visitor.signed_up_and_in("origin")
+            rows = stack.sql("SELECT s.user_agent, s.ip_address, LENGTH(s.public_id), HEX(s.public_id), "
+                             "HEX(s.token_hash), s.confirmed_at IS NOT NULL FROM sessions s "
+                             "JOIN users u ON u.id = s.user_id WHERE u.username = '%s'" % name)
+            self.assertEqual(len(rows), 1)
+            stored, address, id_length, public_id, token_hash, confirmed = rows[0]
+            # Printable ASCII only, cut to the column's 255 characters.
+            self.assertEqual(stored, agent.replace("\xe9", "")[:255])
+            self.assertEqual(address, "127.0.0.1")
+            self.assertEqual((id_length, confirmed), ("16", "1"))
+            self.assertNotIn(public_id, token_hash)
+            names_and_ids.append(public_id)
+        self.assertNotEqual(names_and_ids[0], names_and_ids[1])
+
     def test_a_bad_cookie_before_a_genuine_one_does_not_hide_it(self):
         # What the code does (sessions.h): the first cookie that verifies and is live counts.
         name, value = self.sign_in()
