@@ -14,8 +14,7 @@ namespace {
 constexpr size_t kPreSessionLength = 43;
 }  // namespace
 
-App::App(Config config, const Renderer& renderer, const CompanionRead& companion,
-         bool login_throttle)
+App::App(Config config, const Renderer& renderer, const CompanionRead& companion, unsigned needs)
     : config_(std::move(config)),
       signer_(config_.secret_key, config_.previous_secret_key),
       cookies_(config_.https),
@@ -24,14 +23,22 @@ App::App(Config config, const Renderer& renderer, const CompanionRead& companion
       sessions_(db_, signer_, cookies_, config_, companion),
       passwords_(config_.password_cost),
       renderer_(renderer) {
-    if (login_throttle)
+    if (needs & kNeedsLoginThrottle)
         throttle_.emplace(db_, config_);
+    if (needs & kNeedsAccountSessions)
+        account_sessions_.emplace(db_, config_);
 }
 
 LoginThrottle& App::throttle() {
     if (!throttle_)
         throw std::logic_error("this route does not declare kNeedsLoginThrottle");
     return *throttle_;
+}
+
+AccountSessions& App::account_sessions() {
+    if (!account_sessions_)
+        throw std::logic_error("this route does not declare kNeedsAccountSessions");
+    return *account_sessions_;
 }
 
 void App::identify(Request& request) {

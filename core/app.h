@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "account_sessions.h"
 #include "config.h"
 #include "cookies.h"
 #include "database.h"
@@ -21,13 +22,23 @@
 
 namespace microblog {
 
+// Parts of the core a route uses beyond sessions and pages, set up once when its program starts
+// (statements prepared with the connection's others), so a missing part stops the program instead
+// of failing a request. A route declares them in its Route (server.h).
+enum Needs : unsigned {
+    kNeedsNothing = 0,
+    kNeedsLoginThrottle = 1u << 0,    // App::throttle() (migration 005)
+    kNeedsPasswordPolicy = 1u << 1,   // password_policy() and its cracklib dictionary
+    kNeedsAccountSessions = 1u << 2,  // App::account_sessions() (migration 007)
+};
+
 class App {
   public:
     // `renderer` is loaded once before the workers fork, and shared by them. `companion` is the
-    // route's read that rides along with every session lookup (SessionStore), if any. Only a
-    // route that signs in has `login_throttle` prepare the throttle's statements.
+    // route's read that rides along with every session lookup (SessionStore), if any. `needs`
+    // (Needs, or-ed) says which optional parts to set up.
     App(Config config, const Renderer& renderer, const CompanionRead& companion = {},
-        bool login_throttle = false);
+        unsigned needs = kNeedsNothing);
 
     const Config& config() const { return config_; }
     const Signer& signer() const { return signer_; }
@@ -37,6 +48,8 @@ class App {
     SessionStore& sessions() { return sessions_; }
     // Throws std::logic_error in a route that did not declare it needs the throttle.
     LoginThrottle& throttle();
+    // Throws std::logic_error in a route that did not declare kNeedsAccountSessions.
+    AccountSessions& account_sessions();
     const PasswordHasher& passwords() const { return passwords_; }
 
     // Who sent the request (the user of the live session its cookie names, or a visitor), with
@@ -67,6 +80,7 @@ class App {
     UserStore users_;
     SessionStore sessions_;
     std::optional<LoginThrottle> throttle_;
+    std::optional<AccountSessions> account_sessions_;
     PasswordHasher passwords_;
     const Renderer& renderer_;
 };

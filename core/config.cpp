@@ -131,6 +131,10 @@ Config load_config(const std::string& path) {
          [&](auto& k, auto& v) {
              config.max_sessions_per_user = unsigned(parse_number(k, v, 1, 10000));
          }},
+        {"reauth_minutes",
+         [&](auto& k, auto& v) {
+             config.reauth_minutes = unsigned(parse_number(k, v, 1, 24 * 60));
+         }},
         {"session_hours",
          [&](auto& k, auto& v) {
              config.session_hours = unsigned(parse_number(k, v, 1, 24 * 365));

@@ -26,6 +26,9 @@ struct Config {
     unsigned session_idle_minutes = 30;
     // The most sessions one user keeps; signing in once more ends the oldest.
     unsigned max_sessions_per_user = 20;
+    // Sudo mode: how long after the password was last entered in a session (signing in counts)
+    // its sensitive account pages open without asking for it again.
+    unsigned reauth_minutes = 10;
     bool https = false;
     // Worker processes per route program; 0 means one per core, at least two.
     unsigned workers = 0;

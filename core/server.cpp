@@ -23,8 +23,10 @@
 #include <thread>
 
 #include "account_rules.h"
+#include "encoding.h"
 #include "http_error.h"
 #include "log.h"
+#include "next_url.h"
 
 namespace microblog {
 namespace {
@@ -248,6 +250,14 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
     }
 }
 
+// What the route declared, and what its declarations imply.
+unsigned needs_of(const Route& route) {
+    unsigned needs = route.needs;
+    if (route.confirmation == Confirmation::kRecent)
+        needs |= kNeedsAccountSessions;
+    return needs;
+}
+
 [[noreturn]] void run_worker(int listen_fd, const Route& route, const Config& config,
                              const Renderer& renderer) {
     // A worker must not outlive its supervisor, or a restarted stack would find it serving.
@@ -265,7 +275,7 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
     FCGX_Init();
     int status = 0;
     try {
-        App app(config, renderer, route.companion, route.needs & kNeedsLoginThrottle);
+        App app(config, renderer, route.companion, needs_of(route));
         serve_requests(listen_fd, route, app);
     } catch (const std::exception& e) {
         log_line(std::string("worker cannot run: ") + e.what());
@@ -393,6 +403,15 @@ bool sent_from_another_site(const Request& request, bool https) {
     return origin != (https ? "https://" : "http://") + request.param("HTTP_HOST");
 }
 
+// The password confirmation page, coming back to this page afterwards. A POST comes back to the
+// page's form (its path without the query), so that an action is never taken without being
+// asked for again.
+std::string confirmation_url(const Request& request) {
+    const std::string page =
+        request.param(request.method() == "POST" ? "DOCUMENT_URI" : "REQUEST_URI");
+    return is_safe_next(page) ? "/confirm?next=" + url_encode_component(page) : "/confirm";
+}
+
 // The route's declared preconditions, checked in order; a response when one is not met.
 std::optional<Response> refuse(const Route& route, App& app, const Request& request) {
     if (!allowed_method(route, request.method())) {
@@ -418,6 +437,9 @@ std::optional<Response> refuse(const Route& route, App& app, const Request& requ
         return app.error_page(request, 400,
                               "This form has expired. Please reload the page and try again.");
     }
+    if (route.confirmation == Confirmation::kRecent && signed_in &&
+        !app.account_sessions().confirmed_recently(request.identity().session_key))
+        return Response::redirect(confirmation_url(request));
     return std::nullopt;
 }
 
@@ -437,7 +459,17 @@ void renew_session_cookie(App& app, const Request& request, Response& response) 
 
 }  // namespace
 
-Response handle_request(const Route& route, App& app, Request& request) {
+namespace {
+// On a page that requires sign-in, a 401 (no live session, or one that ended during the
+// request) becomes nginx's redirect to the login view (nginx/protected-page.conf).
+Response to_sign_in_if_refused(const Request& request, Response response) {
+    if (response.status() == 401 && request.param("MICROBLOG_SIGN_IN") == "required")
+        response.set_header("X-Accel-Redirect", "@login");
+    return response;
+}
+
+// The route's preconditions, then its handler; every failure turned into a page.
+Response handle_request_as_declared(const Route& route, App& app, Request& request) {
     try {
         app.identify(request);
         if (std::optional<Response> refusal = refuse(route, app, request))
@@ -456,6 +488,12 @@ Response handle_request(const Route& route, App& app, Request& request) {
         log_line(std::string("error: ") + e.what());
         return app.error_page(request, 500, "Something went wrong on our side. Please try again.");
     }
+}
+
+}  // namespace
+
+Response handle_request(const Route& route, App& app, Request& request) {
+    return to_sign_in_if_refused(request, handle_request_as_declared(route, app, request));
 }
 
 int serve(int argc, char** argv, const Route& route) {

@@ -26,13 +26,10 @@ enum class Audience {
 // Whether a POST must carry the CSRF token of this browser's form (field csrf_token).
 enum class Csrf { kRequiredOnPost, kNotNeeded };
 
-// Parts of the core a route uses beyond sessions and pages, set up once when its program starts
-// (before the workers fork), so a missing part stops the program instead of failing a request.
-enum Needs : unsigned {
-    kNeedsNothing = 0,
-    kNeedsLoginThrottle = 1u << 0,   // App::throttle() (migration 005)
-    kNeedsPasswordPolicy = 1u << 1,  // password_policy() and its cracklib dictionary
-};
+// Whether a route is a sensitive account page ("sudo mode"): one that opens only when this
+// session entered the password within reauth_minutes. Otherwise the user is sent to
+// /confirm?next=<this page> and comes back after confirming.
+enum class Confirmation { kNotNeeded, kRecent };
 
 using Handler = std::function<Response(const Request&, App&)>;
 
@@ -51,7 +48,8 @@ struct Route {
     // A read the page needs on every request, made in the same database round trip as the
     // session lookup (see CompanionRead in sessions.h).
     CompanionRead companion = {};
-    unsigned needs = kNeedsNothing;  // Needs, or-ed
+    unsigned needs = kNeedsNothing;  // Needs (app.h), or-ed
+    Confirmation confirmation = Confirmation::kNotNeeded;
 };
 
 // Forms on this site are a few short fields; nginx refuses more (client_max_body_size).

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "csrf.h"
 #include "encoding.h"
+#include "http_error.h"
 
 namespace microblog {
 namespace {
@@ -106,7 +107,10 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
       delete_(db.prepare("DELETE FROM sessions WHERE token_hash = ?", Database::Repeatable::kYes)),
       find_lifetime_(db.prepare(
           "SELECT remember_me, GREATEST(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), expires_at), 0) "
-          "FROM sessions WHERE token_hash = ?")) {}
+          "FROM sessions WHERE token_hash = ?")),
+      replace_token_(
+          db.prepare("UPDATE sessions SET token_hash = ?, confirmed_at = UTC_TIMESTAMP() "
+                     "WHERE token_hash = ?")) {}
 
 std::string SessionStore::start(long long user_id, bool remember_me, const SessionOrigin& origin) {
     std::string token = random_bytes(kTokenBytes);
@@ -168,6 +172,18 @@ void SessionStore::end(const std::string& session_key) {
     if (!key || key->size() != kTokenBytes)
         return;
     db_.execute(delete_, {Bytes{*key}});
+}
+
+std::string SessionStore::replace_token(const std::string& session_key) {
+    std::optional<std::string> key = hex_decode(session_key);
+    if (!key || key->size() != kTokenBytes)
+        throw std::logic_error("replace_token needs a session key");
+    std::string token = random_bytes(kTokenBytes);
+    std::string new_key = sha256(token);
+    if (db_.execute(replace_token_, {Bytes{new_key}, Bytes{*key}}).affected_rows != 1)
+        // Ended meanwhile (by the user in another browser): like any ended session, a sign-in.
+        throw HttpError(401, "Your session has ended. Please sign in again.");
+    return renewed_cookie(token, new_key);
 }
 
 }  // namespace microblog

@@ -52,6 +52,11 @@ class SessionStore {
     std::optional<Resumed> resume(const std::vector<std::string>& cookie_values);
     // Deletes the session with this key (Identity::session_key).
     void end(const std::string& session_key);
+    // Gives the session with this key a new token (after a password change, so a token that may
+    // have leaked with the old password is worth nothing) and counts as a confirmation of the
+    // password. Returns its Set-Cookie, lasting as long as the session does (Remember Me kept).
+    // The caller's Identity still names the old key.
+    std::string replace_token(const std::string& session_key);
     std::string clear_cookie() const { return cookies_.clear(kSessionCookie); }
 
   private:
@@ -69,6 +74,7 @@ class SessionStore {
     Database::StatementId touch_;
     Database::StatementId delete_;
     Database::StatementId find_lifetime_;
+    Database::StatementId replace_token_;
 };
 
 }  // namespace microblog

@@ -7,19 +7,29 @@ namespace microblog {
 UserStore::UserStore(Database& db)
     : db_(db),
       find_by_username_(db.prepare(
-          "SELECT id, username, password_hash FROM users WHERE username_key = LOWER(?)")),
+          "SELECT id, username, email, password_hash FROM users WHERE username_key = LOWER(?)")),
+      find_by_id_(db.prepare("SELECT id, username, email, password_hash FROM users WHERE id = ?")),
       username_taken_(db.prepare("SELECT 1 FROM users WHERE username_key = LOWER(?)")),
       email_taken_(db.prepare("SELECT 1 FROM users WHERE email_key = LOWER(?)")),
       create_(db.prepare("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)")),
       update_hash_(db.prepare("UPDATE users SET password_hash = ? WHERE id = ?",
                               Database::Repeatable::kYes)) {}
 
-std::optional<User> UserStore::find_by_username(const std::string& username) {
-    Result result = db_.execute(find_by_username_, {username});
+namespace {
+std::optional<User> first_user(const Result& result) {
     if (result.rows.empty())
         return std::nullopt;
     const Row& row = result.rows.front();
-    return User{std::stoll(*row[0]), *row[1], *row[2]};
+    return User{std::stoll(*row[0]), *row[1], *row[2], *row[3]};
+}
+}  // namespace
+
+std::optional<User> UserStore::find_by_username(const std::string& username) {
+    return first_user(db_.execute(find_by_username_, {username}));
+}
+
+std::optional<User> UserStore::find_by_id(long long user_id) {
+    return first_user(db_.execute(find_by_id_, {user_id}));
 }
 
 bool UserStore::username_taken(const std::string& username) {

@@ -11,6 +11,7 @@ namespace microblog {
 struct User {
     long long id = 0;
     std::string username;  // as registered
+    std::string email;
     std::string password_hash;
 };
 
@@ -19,6 +20,7 @@ class UserStore {
     explicit UserStore(Database& db);
 
     std::optional<User> find_by_username(const std::string& username);
+    std::optional<User> find_by_id(long long user_id);
     bool username_taken(const std::string& username);
     bool email_taken(const std::string& email);
     // Throws DuplicateKey (key users_username_key or users_email_key) when either is taken.
@@ -29,6 +31,7 @@ class UserStore {
   private:
     Database& db_;
     Database::StatementId find_by_username_;
+    Database::StatementId find_by_id_;
     Database::StatementId username_taken_;
     Database::StatementId email_taken_;
     Database::StatementId create_;

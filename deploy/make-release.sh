@@ -25,6 +25,9 @@ die() {
 }
 
 REPO_DIR=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
+# ROUTES, the route programs.
+# shellcheck source=deploy/lib/routes.sh
+source "$REPO_DIR/deploy/lib/routes.sh"
 build_dir=$REPO_DIR/build
 output_dir=
 version=
@@ -49,7 +52,7 @@ fi
 [[ $version =~ ^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$ ]] ||
     die "version '$version' may only hold letters, digits and . _ + - (at most 64)"
 
-programs=(index login logout register microblog-admin hash-password)
+programs=("${ROUTES[@]}" microblog-admin hash-password)
 for program in "${programs[@]}"; do
     [[ -x $build_dir/bin/$program ]] || die "$build_dir/bin/$program is missing; run make first"
 done

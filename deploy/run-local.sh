@@ -11,7 +11,6 @@ BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 # CPU-bound: more processes than cores only add switching (docs/performance.md).
 WORKERS=${WORKERS:-$(($(nproc) > 2 ? $(nproc) : 2))}
 
-ROUTES=(login register logout index)
 DB_NAME=microblog
 DB_USER=microblog
 READY_TIMEOUT=20
@@ -27,6 +26,9 @@ say() {
 
 # shellcheck source=deploy/lib/steps.sh
 source "$REPO_DIR/deploy/lib/steps.sh"
+# ROUTES, the route programs.
+# shellcheck source=deploy/lib/routes.sh
+source "$REPO_DIR/deploy/lib/routes.sh"
 
 # --- Processes this script started, so that it stops exactly those and nothing else. ---
 MARIADB_PID=

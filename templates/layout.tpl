@@ -13,7 +13,8 @@
 <span class="brand">Microblog:</span>
 <a href="/index">Home</a>
 {{#VISITOR}}<a href="/login">Login</a>{{/VISITOR}}
-{{#SIGNED_IN}}<form class="nav-form" method="post" action="/logout">
+{{#SIGNED_IN}}<a href="/account">Account</a>
+<form class="nav-form" method="post" action="/logout">
 <input type="hidden" name="csrf_token" value="{{CSRF_TOKEN}}">
 <button type="submit" class="link-button">Logout</button>
 </form>{{/SIGNED_IN}}

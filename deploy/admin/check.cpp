@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <vector>
 
 #include "admin.h"
@@ -16,7 +17,14 @@
 namespace microblog::admin {
 namespace {
 
-const char* const kRoutes[] = {"login", "register", "logout", "index"};
+// Space-separated, from deploy/lib/routes.sh (CMakeLists.txt).
+std::vector<std::string> routes() {
+    std::vector<std::string> names;
+    std::istringstream words(MICROBLOG_ROUTES);
+    for (std::string name; words >> name;)
+        names.push_back(name);
+    return names;
+}
 
 class Report {
   public:
@@ -83,7 +91,7 @@ void check_sockets(const Config& config, Report& report) {
         say("the configuration sets no socket_dir, so the route programs were not tried");
         return;
     }
-    for (const char* route : kRoutes) {
+    for (const std::string& route : routes()) {
         std::string path = config.socket_dir + "/" + route + ".sock";
         std::string error = try_unix_socket(path, config.db_timeout_seconds);
         if (error.empty()) {

@@ -3,7 +3,7 @@
 # defines say MESSAGE and die MESSAGE, which must not return.
 # shellcheck shell=bash
 
-ROUTES=(login register logout index)
+ROUTES=(login register logout index account account_password account_sessions confirm)
 
 # One route at a time: the others keep serving, and this one's socket (held by systemd) keeps
 # its connections queued until the new program accepts them.

@@ -114,12 +114,20 @@ TEST_F(ConfigTest, OptionalKeysKeepTheirDefaults) {
     EXPECT_EQ(config.session_hours, 12u);
     EXPECT_EQ(config.session_idle_minutes, 30u);
     EXPECT_EQ(config.max_sessions_per_user, 20u);
+    EXPECT_EQ(config.reauth_minutes, 10u);
     EXPECT_FALSE(config.https);
     EXPECT_EQ(load(minimal_config() + "https = false\n").https, false);
     EXPECT_EQ(config.workers, 0u);
     EXPECT_EQ(config.db_admin_user, "root");
     EXPECT_EQ(config.socket_dir, "");
     EXPECT_EQ(config.site_url, "");
+}
+
+TEST_F(ConfigTest, ReauthMinutesIsAtLeastOneAndAtMostADay) {
+    EXPECT_EQ(load(minimal_config() + "reauth_minutes = 1\n").reauth_minutes, 1u);
+    EXPECT_EQ(load(minimal_config() + "reauth_minutes = 1440\n").reauth_minutes, 1440u);
+    EXPECT_NE(load_error(minimal_config() + "reauth_minutes = 0\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "reauth_minutes = 1441\n"), "");
 }
 
 TEST_F(ConfigTest, WorkersZeroMeansOnePerCoreAndAtLeastTwo) {

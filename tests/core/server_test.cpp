@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/csrf.h"
+#include "core/http_error.h"
 
 namespace microblog {
 namespace {
@@ -154,7 +155,20 @@ TEST_F(ServerTest, VisitorOfAPageNginxMarksAsNeedingSignInGets401) {
     Response response = send(route(Audience::kAnyone, Csrf::kNotNeeded),
                              {{"REQUEST_METHOD", "GET"}, {"MICROBLOG_SIGN_IN", "required"}});
     EXPECT_EQ(response.status(), 401);
+    // nginx's named location that redirects to the login view (nginx/protected-page.conf).
+    EXPECT_EQ(response.header("X-Accel-Redirect"), "@login");
     EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(ServerTest, A401FromTheHandlerIsRedirectedOnlyOnAPageNeedingSignIn) {
+    Route ends_session = route(Audience::kAnyone, Csrf::kNotNeeded);
+    ends_session.handle = [](const Request&, App&) -> Response { throw HttpError(401, "ended"); };
+    Response anywhere = send(ends_session, {{"REQUEST_METHOD", "GET"}});
+    EXPECT_EQ(anywhere.status(), 401);
+    EXPECT_EQ(anywhere.header("X-Accel-Redirect"), "");
+    Response protected_page =
+        send(ends_session, {{"REQUEST_METHOD", "GET"}, {"MICROBLOG_SIGN_IN", "required"}});
+    EXPECT_EQ(protected_page.header("X-Accel-Redirect"), "@login");
 }
 
 TEST_F(ServerTest, VisitorOfASignedInActionIsSentHome) {

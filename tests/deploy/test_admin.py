@@ -14,6 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
+from routes import routes  # noqa: E402
 from stack import BUILD_DIR, REPO_DIR, Stack, free_port, sql_text  # noqa: E402
 
 ADMIN = os.path.join(BUILD_DIR, "bin", "microblog-admin")
@@ -420,10 +421,10 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         lines = result.stdout.splitlines()
         self.assertTrue(all(line.startswith("ok: ") for line in lines), lines)
-        for route in ("login", "register", "logout", "index"):
+        for route in routes():
             self.assertIn("ok: %s accepts connections on %s/run/%s.sock" % (route, stack.var_dir, route), lines)
         self.assertIn("ok: %s/login answers 200" % stack.url, lines)
-        self.assertEqual(len(lines), 8, lines)
+        self.assertEqual(len(lines), 4 + len(routes()), lines)
 
     def test_a_missing_route_socket_fails(self):
         empty = tempfile.mkdtemp(prefix="admin-run-")
@@ -432,7 +433,7 @@ class CheckTest(unittest.TestCase):
         result = admin("check", config=path)
         self.assertEqual(result.returncode, 1)
         lines = result.stdout.splitlines()
-        for route in ("login", "register", "logout", "index"):
+        for route in routes():
             self.assertTrue(any(line.startswith("FAIL: %s: %s/%s.sock" % (route, empty, route)) for line in lines), lines)
         self.assertIn("ok: the configuration %s loads" % path, lines)
         self.assertIn("ok: %s/login answers 200" % stack.url, lines)

@@ -15,11 +15,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from routes import routes  # noqa: E402
 from stack import BUILD_DIR, REPO_DIR  # noqa: E402
 from throwaway_host import ThrowawayHost  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROUTES = ("login", "register", "logout", "index")
+ROUTES = routes()
 USER, PASSWORD = "susan", "a long passphrase for the host test"
 
 host = ThrowawayHost("deploy", subnet_index=41)
@@ -114,7 +115,7 @@ class HostDeployTest(unittest.TestCase):
         verify = on_host("systemd-analyze verify " + " ".join(units), check=False)
         self.assertEqual((verify.returncode, verify.stderr.strip()), (0, ""))
         self.assertEqual(on_host("nginx -t -q", check=False).returncode, 0)
-        users = on_host("ps -o user= -C index,login,logout,register | sort -u").stdout.split()
+        users = on_host("ps -o user= -C %s | sort -u" % ",".join(ROUTES)).stdout.split()
         self.assertEqual(users, ["microblog"])
         grants = on_host("mariadb -N -e \"SHOW GRANTS FOR 'microblog'@'localhost'\"").stdout
         self.assertIn("GRANT SELECT, INSERT, UPDATE, DELETE ON `microblog`.*", grants)

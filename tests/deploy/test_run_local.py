@@ -9,6 +9,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
+from routes import routes  # noqa: E402
 from stack import REPO_DIR, Stack, route_processes, stack_processes  # noqa: E402
 
 stack = Stack("deploy-run-local")
@@ -111,7 +112,7 @@ class WorkerCountTest(unittest.TestCase):
         chosen.start()
         cores = len(os.sched_getaffinity(0))  # what nproc counts
         per_route = max(2, cores)
-        for route in ("index", "login", "register", "logout"):
+        for route in routes():
             with self.subTest(route=route):
                 supervisor, workers = route_processes(chosen, route)
                 self.assertIsNotNone(supervisor)

@@ -21,9 +21,10 @@ import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
+from routes import routes  # noqa: E402
 from stack import BUILD_DIR, Stack, route_processes, sql_text  # noqa: E402
 
-ROUTES = ("login", "register", "logout", "index")
+ROUTES = routes()
 CLIENTS = 4
 PASSWORD = "correct horse"
 # Faults, at these fractions of the run. Around each, our 502 and 503 pages are expected.

@@ -13,11 +13,12 @@ import requests
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
 from load import Load  # noqa: E402
+from routes import routes  # noqa: E402
 from stack import SqlSession, Stack, route_processes  # noqa: E402
 
 stack = Stack("reliability-database")
 PASSWORD = "correct horse"
-ROUTES = ("login", "register", "logout", "index")
+ROUTES = routes()
 # db_timeout_seconds is 2: one wait for the read timeout and one for a connect, at most, with a
 # margin for a loaded machine. The point is "bounded", not fast: before, this took 10 s.
 BOUND_SECONDS = 6

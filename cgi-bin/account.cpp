@@ -1,0 +1,30 @@
+// /account: the signed-in user's username and email, and the ways to look after the account.
+// Only signed-in users reach it: its nginx location includes protected-page.conf.
+#include "core/http_error.h"
+#include "core/server.h"
+
+using namespace microblog;
+
+namespace {
+
+Response account(const Request& request, App& app) {
+    std::optional<User> user = app.users().find_by_id(std::stoll(request.identity().user_id));
+    if (!user)
+        throw HttpError(401, "Your session has ended. Please sign in again.");
+    Page page("Your Account", "account.tpl");
+    page.content().SetValue("USERNAME", user->username);
+    page.content().SetValue("EMAIL", user->email);
+    return app.render(request, 200, page);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return serve(argc, argv,
+                 Route{"account",
+                       {"GET", "HEAD"},
+                       Audience::kAnyone,
+                       Csrf::kNotNeeded,
+                       {"account.tpl"},
+                       account});
+}

@@ -1,0 +1,96 @@
+// /account/password: changing the password (GET shows the form). The current password must be
+// given, and is throttled like sign-in; the new one follows the registration rules. A change
+// ends every other session of the user and gives this browser a new session token.
+#include "core/account_rules.h"
+#include "core/events.h"
+#include "core/form.h"
+#include "core/reauth.h"
+#include "core/server.h"
+
+using namespace microblog;
+
+namespace {
+
+const std::initializer_list<std::string> kFields = {"current_password", "password", "password2"};
+
+Response show_form(const Request& request, App& app, const Form* form, int status = 200,
+                   const std::string& form_error = "") {
+    Page page("Change Password", "account_password.tpl");
+    // For password managers: which account's password this is.
+    page.content().SetValue("USERNAME", request.identity().username);
+    show_form_state(page.content(), form, {}, kFields);
+    return app.render_form(request, status, page, form_error);
+}
+
+Form password_form(const Request& request) {
+    return Form(request, {{"current_password", 1024, FieldRule::Unit::kBytes, false},
+                          kPasswordRule,
+                          kPassword2Rule,
+                          {"csrf_token", 64}});
+}
+
+void validate(Form& form, App& app, const Request& request) {
+    form.require("current_password");
+    check_new_password(form, request.identity().username);
+    if (form.error("current_password"))
+        return;
+    switch (check_password_again(app, request, form.value("current_password"), "password change")) {
+        case Reauth::kCorrect:
+            break;
+        case Reauth::kIncorrect:
+            form.add_error("current_password", kIncorrectPassword);
+            break;
+        case Reauth::kThrottled:
+            form.add_error("current_password", kTooManyPasswordTries);
+            break;
+    }
+}
+
+// The new hash, the end of every other session and this session's new token: all or nothing.
+Response change_password(const Request& request, App& app) {
+    Form form = password_form(request);
+    validate(form, app, request);
+    if (!form.valid())
+        return show_form(request, app, &form);
+    const Identity& identity = request.identity();
+    const long long user_id = std::stoll(identity.user_id);
+    const std::string hash = app.passwords().hash(form.value("password"));
+    std::string session_cookie;
+    unsigned long long ended = 0;
+    app.db().transaction([&] {
+        app.users().update_password_hash(user_id, hash);
+        ended = app.account_sessions().end_others(user_id, identity.session_key);
+        session_cookie = app.sessions().replace_token(identity.session_key);
+    });
+    log_account_event("password changed, " + std::to_string(ended) + " other sessions ended",
+                      identity.username, request.param("REMOTE_ADDR"));
+    Response response = app.redirect_with_flash("/account", "Your password has been changed.");
+    response.set_header("Set-Cookie", session_cookie);
+    return response;
+}
+
+Response password_page(const Request& request, App& app) {
+    if (request.method() == "POST")
+        return change_password(request, app);
+    return show_form(request, app, nullptr);
+}
+
+Response expired_form(const Request& request, App& app) {
+    return show_form(request, app, nullptr, 400,
+                     "This form has expired. Please enter your passwords again.");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return serve(argc, argv,
+                 Route{"account_password",
+                       {"GET", "HEAD", "POST"},
+                       Audience::kAnyone,
+                       Csrf::kRequiredOnPost,
+                       {"account_password.tpl"},
+                       password_page,
+                       expired_form,
+                       {},
+                       kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions});
+}

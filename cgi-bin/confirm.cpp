@@ -1,0 +1,67 @@
+// /confirm: sudo mode. A signed-in user sent here by a sensitive page enters their password
+// again and goes back to exactly that page (`next`, when it is a path on this site). Wrong
+// passwords are throttled like sign-in.
+#include "core/form.h"
+#include "core/next_url.h"
+#include "core/reauth.h"
+#include "core/server.h"
+
+using namespace microblog;
+
+namespace {
+
+Response show_form(const Request& request, App& app, const Form* form, int status = 200,
+                   const std::string& form_error = "") {
+    Page page("Confirm Password", "confirm.tpl");
+    page.content().SetValue("USERNAME", request.identity().username);
+    show_form_state(page.content(), form, {}, {"password"});
+    return app.render_form(request, status, page, form_error);
+}
+
+Form confirm_form(const Request& request) {
+    return Form(request, {{"password", 1024, FieldRule::Unit::kBytes, false}, {"csrf_token", 64}});
+}
+
+Response confirm(const Request& request, App& app) {
+    Form form = confirm_form(request);
+    form.require("password");
+    if (!form.valid())
+        return show_form(request, app, &form);
+    switch (check_password_again(app, request, form.value("password"), "confirm")) {
+        case Reauth::kCorrect:
+            return Response::redirect(redirect_target(request.field("next"), "/account"));
+        case Reauth::kIncorrect:
+            form.add_error("password", kIncorrectPassword);
+            break;
+        case Reauth::kThrottled:
+            form.add_error("password", kTooManyPasswordTries);
+            break;
+    }
+    return show_form(request, app, &form);
+}
+
+Response confirm_page(const Request& request, App& app) {
+    if (request.method() == "POST")
+        return confirm(request, app);
+    return show_form(request, app, nullptr);
+}
+
+Response expired_form(const Request& request, App& app) {
+    return show_form(request, app, nullptr, 400,
+                     "This form has expired. Please enter your password again.");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return serve(argc, argv,
+                 Route{"confirm",
+                       {"GET", "HEAD", "POST"},
+                       Audience::kAnyone,
+                       Csrf::kRequiredOnPost,
+                       {"confirm.tpl"},
+                       confirm_page,
+                       expired_form,
+                       {},
+                       kNeedsLoginThrottle | kNeedsAccountSessions});
+}
