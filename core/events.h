@@ -4,6 +4,11 @@
 //   login throttled user="NAME" ip=ADDRESS
 //   login ok user="NAME" ip=ADDRESS
 //   logout user="NAME" ip=ADDRESS
+//   confirm ok|failed|throttled user="NAME" ip=ADDRESS          (sudo mode, cgi-bin/confirm.cpp)
+//   password change ok|failed|throttled user="NAME" ip=ADDRESS  (the current password checked)
+//   password changed, N other sessions ended user="NAME" ip=ADDRESS
+//   session ended user="NAME" ip=ADDRESS
+//   other sessions ended (N) user="NAME" ip=ADDRESS
 //   password changed user="NAME" by=microblog-admin
 // Never a password or a token. Names are client input, so they are always quoted with
 // escapes: no name can end the quotes, add a field or start another line.

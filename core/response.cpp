@@ -47,6 +47,12 @@ const char* reason_phrase(int status) {
     }
 }
 
+Response Response::to_nginx(int status, const std::string& location) {
+    Response response(status, "");
+    response.set_header("X-Accel-Redirect", location);
+    return response;
+}
+
 Response Response::html(int status, std::string body) {
     Response response(status, std::move(body));
     response.set_header("Content-Type", "text/html; charset=utf-8");

@@ -12,6 +12,9 @@ class Response {
     static Response html(int status, std::string body);
     // `location` must be a local path already made safe (see next_url.h).
     static Response redirect(const std::string& location);
+    // Hands the request to nginx's `location` (X-Accel-Redirect), which answers in its place.
+    // Nothing else is sent: nginx would keep some of the headers beside its own.
+    static Response to_nginx(int status, const std::string& location);
 
     int status() const { return status_; }
     const std::string& body() const { return body_; }

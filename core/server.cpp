@@ -464,7 +464,7 @@ namespace {
 // request) becomes nginx's redirect to the login view (nginx/protected-page.conf).
 Response to_sign_in_if_refused(const Request& request, Response response) {
     if (response.status() == 401 && request.param("MICROBLOG_SIGN_IN") == "required")
-        response.set_header("X-Accel-Redirect", "@login");
+        return Response::to_nginx(401, "@login");
     return response;
 }
 

@@ -30,8 +30,9 @@ class DeadlockTest(unittest.TestCase):
         self.assertEqual(Visitor(stack.url).register(name).status_code, 302)
         user_id = stack.sql("SELECT id FROM users WHERE username = '%s'" % name)[0][0]
         for token_hash, hours in ((EARLY, 3), (LATE, 2)):
-            stack.sql("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, "
-                      "remember_me) VALUES (UNHEX('%s'), %s, UTC_TIMESTAMP() - INTERVAL 9 HOUR, "
+            stack.sql("INSERT INTO sessions (token_hash, public_id, user_id, created_at, last_seen_at, confirmed_at, "
+                      "expires_at, remember_me) VALUES (UNHEX('%s'), RANDOM_BYTES(16), %s, "
+                      "UTC_TIMESTAMP() - INTERVAL 9 HOUR, UTC_TIMESTAMP() - INTERVAL 9 HOUR, "
                       "UTC_TIMESTAMP() - INTERVAL 9 HOUR, UTC_TIMESTAMP() - INTERVAL %d HOUR, 1)"
                       % (token_hash, user_id, hours))
         stack.sql("CREATE TABLE IF NOT EXISTS deadlock_ballast (n INT PRIMARY KEY)")

@@ -47,11 +47,11 @@ class HomePageTest(unittest.TestCase):
                 self.assertIn("<h1>Hi, %s!</h1>" % self.name, page.text)
                 self.assertTrue(page.headers["Content-Type"].startswith("text/html"))
 
-    def test_the_navigation_has_home_then_a_logout_form_with_the_csrf_token(self):
+    def test_the_navigation_has_home_account_then_a_logout_form_with_the_csrf_token(self):
         page = self.visitor.get("/index")
         nav = re.search(r"<nav[^>]*>(.*?)</nav>", page.text, re.S).group(1)
-        self.assertRegex(nav, r'Microblog:</span>\s*<a href="/index">Home</a>\s*<form[^>]* method="post" '
-                              r'action="/logout">')
+        self.assertRegex(nav, r'Microblog:</span>\s*<a href="/index">Home</a>\s*<a href="/account">Account</a>\s*'
+                              r'<form[^>]* method="post" action="/logout">')
         form = re.search(r"<form[^>]*>(.*?)</form>", nav, re.S).group(1)
         self.assertRegex(form, r'<input type="hidden" name="csrf_token" value="[^"]+">')
         self.assertRegex(form, r">Logout<")

@@ -86,6 +86,31 @@ class TidyTest(unittest.TestCase):
         self.assertIn("<h1>Sign Out</h1>", page.text)
         self.assertValid(page)
 
+    def test_account_pages(self):
+        visitor = new_visitor(self)
+        name = visitor.signed_up_and_in("valid")
+        other = new_visitor(self)
+        other.login(name)
+        for path, heading in (("/account", "Your Account"), ("/account/password", "Change Password"),
+                              ("/account/sessions", "Where You Are Signed In"),
+                              ("/confirm?next=%2Faccount%2Fsessions", "Confirm Your Password")):
+            with self.subTest(path=path):
+                page = visitor.get(path)
+                self.assertIn("<h1>%s</h1>" % heading, page.text)
+                self.assertValid(page)
+
+    def test_account_forms_with_errors(self):
+        visitor = new_visitor(self)
+        visitor.signed_up_and_in("valid")
+        page = visitor.post("/account/password", {"csrf_token": visitor.csrf_token("/account/password"),
+                                                  "current_password": "wrong", "password": "a",
+                                                  "password2": "b"})
+        self.assertIn("Incorrect password.", page.text)
+        self.assertValid(page)
+        page = visitor.post("/confirm", {"csrf_token": visitor.csrf_token("/confirm"), "password": "wrong"})
+        self.assertIn("Incorrect password.", page.text)
+        self.assertValid(page)
+
     def test_application_error_page(self):
         visitor = new_visitor(self)
         visitor.signed_up_and_in("valid")
