@@ -15,3 +15,4 @@
 </p>
 <p><input type="submit" name="submit" value="Confirm"></p>
 </form>
+<script src="/static/show-password.js" defer></script>
