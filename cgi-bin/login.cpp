@@ -1,9 +1,11 @@
 // /login: the sign-in form (GET) and signing in (POST) with username, password and Remember Me.
+// An account with two-factor sign-in goes on to /login/two-factor for its code.
 #include "core/encoding.h"
 #include "core/events.h"
 #include "core/form.h"
 #include "core/next_url.h"
 #include "core/server.h"
+#include "core/sign_in.h"
 
 using namespace microblog;
 
@@ -23,6 +25,17 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
 // Back to the form, keeping where the visitor was going.
 std::string login_url(const std::string& next) {
     return is_safe_next(next) ? "/login?next=" + url_encode_component(next) : "/login";
+}
+
+// The password was right, and the account wants a code too: no session yet. The throttle is
+// not reset here, so guesses at the code count against the account like wrong passwords.
+Response ask_for_code(const Request& request, App& app, const User& user, bool remember_me) {
+    log_account_event("login password ok, code needed", user.username,
+                      request.param("REMOTE_ADDR"));
+    Response response = Response::redirect("/login/two-factor");
+    response.set_header("Set-Cookie",
+                        app.pending_sign_ins().start(user.id, remember_me, request.field("next")));
+    return response;
 }
 
 Form sign_in_form(const Request& request) {
@@ -57,16 +70,13 @@ Response sign_in(const Request& request, App& app) {
         app.throttle().record_failure(username);
         return app.redirect_with_flash(login_url(request.field("next")), kInvalidCredentials);
     }
-    app.throttle().reset(username);
     if (app.passwords().needs_rehash(user->password_hash)) {
         app.users().update_password_hash(user->id, app.passwords().hash(password));
     }
-    Response response = Response::redirect(redirect_target(request.field("next"), "/index"));
-    SessionOrigin origin{request.param("HTTP_USER_AGENT"), address};
-    response.set_header("Set-Cookie",
-                        app.sessions().start(user->id, form.checked("remember_me"), origin));
-    log_account_event("login ok", user->username, address);
-    return response;
+    if (user->two_factor)
+        return ask_for_code(request, app, *user, form.checked("remember_me"));
+    return complete_sign_in(app, request, user->id, user->username, form.checked("remember_me"),
+                            request.field("next"));
 }
 
 Response login(const Request& request, App& app) {
@@ -92,5 +102,5 @@ int main(int argc, char** argv) {
                        login,
                        expired_form,
                        {},
-                       kNeedsLoginThrottle});
+                       kNeedsLoginThrottle | kNeedsTwoFactor});
 }

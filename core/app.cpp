@@ -27,12 +27,28 @@ App::App(Config config, const Renderer& renderer, const CompanionRead& companion
         throttle_.emplace(db_, config_);
     if (needs & kNeedsAccountSessions)
         account_sessions_.emplace(db_, config_);
+    if (needs & kNeedsTwoFactor) {
+        two_factor_.emplace(db_, config_);
+        pending_sign_ins_.emplace(db_, signer_, cookies_);
+    }
 }
 
 LoginThrottle& App::throttle() {
     if (!throttle_)
         throw std::logic_error("this route does not declare kNeedsLoginThrottle");
     return *throttle_;
+}
+
+TwoFactorStore& App::two_factor() {
+    if (!two_factor_)
+        throw std::logic_error("this route does not declare kNeedsTwoFactor");
+    return *two_factor_;
+}
+
+PendingSignIns& App::pending_sign_ins() {
+    if (!pending_sign_ins_)
+        throw std::logic_error("this route does not declare kNeedsTwoFactor");
+    return *pending_sign_ins_;
 }
 
 AccountSessions& App::account_sessions() {

@@ -13,11 +13,13 @@
 #include "database.h"
 #include "page.h"
 #include "password.h"
+#include "pending_sign_ins.h"
 #include "request.h"
 #include "response.h"
 #include "sessions.h"
 #include "signed_value.h"
 #include "throttle.h"
+#include "two_factor.h"
 #include "users.h"
 
 namespace microblog {
@@ -30,6 +32,7 @@ enum Needs : unsigned {
     kNeedsLoginThrottle = 1u << 0,    // App::throttle() (migration 005)
     kNeedsPasswordPolicy = 1u << 1,   // password_policy() and its cracklib dictionary
     kNeedsAccountSessions = 1u << 2,  // App::account_sessions() (migration 007)
+    kNeedsTwoFactor = 1u << 3,        // App::two_factor(), pending_sign_ins() (migration 008)
 };
 
 class App {
@@ -50,6 +53,9 @@ class App {
     LoginThrottle& throttle();
     // Throws std::logic_error in a route that did not declare kNeedsAccountSessions.
     AccountSessions& account_sessions();
+    // Both throw std::logic_error in a route that did not declare kNeedsTwoFactor.
+    TwoFactorStore& two_factor();
+    PendingSignIns& pending_sign_ins();
     const PasswordHasher& passwords() const { return passwords_; }
 
     // Who sent the request (the user of the live session its cookie names, or a visitor), with
@@ -81,6 +87,8 @@ class App {
     SessionStore sessions_;
     std::optional<LoginThrottle> throttle_;
     std::optional<AccountSessions> account_sessions_;
+    std::optional<TwoFactorStore> two_factor_;
+    std::optional<PendingSignIns> pending_sign_ins_;
     PasswordHasher passwords_;
     const Renderer& renderer_;
 };

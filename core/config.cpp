@@ -116,6 +116,11 @@ Config load_config(const std::string& path) {
              if (!v.empty())
                  config.previous_secret_key = read_secret_file(v);
          }},
+        {"two_factor_key_file",
+         [&](auto&, auto& v) {
+             if (!v.empty())
+                 config.two_factor_key = read_secret_file(v);
+         }},
         {"templates_dir", [&](auto&, auto& v) { config.templates_dir = v; }},
         {"password_cost",
          [&](auto& k, auto& v) { config.password_cost = parse_number(k, v, 1, 11); }},
@@ -197,6 +202,8 @@ Config load_config(const std::string& path) {
         config.previous_secret_key.size() < kMinSecretKeyLength) {
         throw std::runtime_error("previous_secret_key_file must hold at least 32 characters");
     }
+    if (!config.two_factor_key.empty() && config.two_factor_key.size() < kMinSecretKeyLength)
+        throw std::runtime_error("two_factor_key_file must hold at least 32 characters");
     if (config.tls_certificate_file.empty() != config.tls_key_file.empty())
         throw std::runtime_error("configuration needs both tls_certificate_file and tls_key_file");
     if (!config.tls_certificate_file.empty() && !config.https)

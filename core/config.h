@@ -17,6 +17,9 @@ struct Config {
     std::string secret_key;  // read from secret_key_file
     // read from previous_secret_key_file: verifies what it signed, signs nothing (key rotation)
     std::string previous_secret_key;
+    // read from two_factor_key_file: encrypts two-factor secrets at rest (core/secret_box.h).
+    // Empty: two-factor sign-in cannot be set up or used (its routes refuse to start).
+    std::string two_factor_key;
     std::string templates_dir;
     unsigned long password_cost = 5;
     unsigned remember_me_days = 30;

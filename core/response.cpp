@@ -53,6 +53,21 @@ Response Response::to_nginx(int status, const std::string& location) {
     return response;
 }
 
+Response Response::download(const std::string& filename, std::string text) {
+    for (char c : filename) {
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '.' || c == '-';
+        if (!plain)
+            throw std::logic_error("download file name must be plain: " + filename);
+    }
+    Response response(200, std::move(text));
+    response.set_header("Content-Type", "text/plain; charset=utf-8");
+    response.set_header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+    response.set_header("Cache-Control", "no-store");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    return response;
+}
+
 Response Response::html(int status, std::string body) {
     Response response(status, std::move(body));
     response.set_header("Content-Type", "text/html; charset=utf-8");

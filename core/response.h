@@ -15,6 +15,8 @@ class Response {
     // Hands the request to nginx's `location` (X-Accel-Redirect), which answers in its place.
     // Nothing else is sent: nginx would keep some of the headers beside its own.
     static Response to_nginx(int status, const std::string& location);
+    // A plain-text file the browser saves as `filename` (letters, digits, '.', '-' only).
+    static Response download(const std::string& filename, std::string text);
 
     int status() const { return status_; }
     const std::string& body() const { return body_; }

@@ -3,12 +3,16 @@
 #include "users.h"
 
 namespace microblog {
+namespace {
+constexpr const char* kUserColumns =
+    "SELECT u.id, u.username, u.email, u.password_hash, t.secret IS NOT NULL FROM users u "
+    "LEFT JOIN two_factor t ON t.user_id = u.id ";
+}  // namespace
 
 UserStore::UserStore(Database& db)
     : db_(db),
-      find_by_username_(db.prepare(
-          "SELECT id, username, email, password_hash FROM users WHERE username_key = LOWER(?)")),
-      find_by_id_(db.prepare("SELECT id, username, email, password_hash FROM users WHERE id = ?")),
+      find_by_username_(db.prepare(std::string(kUserColumns) + "WHERE u.username_key = LOWER(?)")),
+      find_by_id_(db.prepare(std::string(kUserColumns) + "WHERE u.id = ?")),
       username_taken_(db.prepare("SELECT 1 FROM users WHERE username_key = LOWER(?)")),
       email_taken_(db.prepare("SELECT 1 FROM users WHERE email_key = LOWER(?)")),
       create_(db.prepare("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)")),
@@ -20,7 +24,7 @@ std::optional<User> first_user(const Result& result) {
     if (result.rows.empty())
         return std::nullopt;
     const Row& row = result.rows.front();
-    return User{std::stoll(*row[0]), *row[1], *row[2], *row[3]};
+    return User{std::stoll(*row[0]), *row[1], *row[2], *row[3], row[4] == "1"};
 }
 }  // namespace
 

@@ -13,6 +13,7 @@ struct User {
     std::string username;  // as registered
     std::string email;
     std::string password_hash;
+    bool two_factor = false;  // sign-in needs a code too (sql/008_two_factor.sql)
 };
 
 class UserStore {

@@ -6,7 +6,7 @@ packages=(
     # Build: compiler, build tools and the libraries the route programs link against.
     g++ cmake make pkg-config
     libfcgi-dev libcgicc-dev libctemplate-dev libmariadb-dev libcrypt-dev libssl-dev
-    libpwquality-dev libgtest-dev clang-format
+    libpwquality-dev liboath-dev libqrencode-dev libgtest-dev clang-format
     # Run: the private stack deploy/run-local.sh starts, and the tools it calls (util-linux:
     # flock for the one-stack-per-folder lock, setsid so Ctrl-C reaches only run-local.sh).
     mariadb-server mariadb-client nginx-light libnginx-mod-http-set-misc curl openssl util-linux

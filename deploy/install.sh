@@ -178,6 +178,14 @@ write_configuration() {
     fi
     ensure_secret "$CONF_DIR/secret_key" 32
     chown "$APP_USER:$APP_USER" -- "$CONF_DIR/secret_key"
+    ensure_secret "$CONF_DIR/two_factor_key" 32
+    chown "$APP_USER:$APP_USER" -- "$CONF_DIR/two_factor_key"
+    # A configuration from a release before two-factor sign-in lacks its key's setting.
+    if [[ -e $CONFIG_FILE ]] && ! grep -Eq '^two_factor_key_file *=' -- "$CONFIG_FILE"; then
+        say "adding two_factor_key_file to $CONFIG_FILE"
+        printf '\n# Encrypts two-factor secrets in the database (added on upgrade).\ntwo_factor_key_file = %s\n' \
+            "$CONF_DIR/two_factor_key" >>"$CONFIG_FILE"
+    fi
     local remote_host=$db_host
     [[ -e $CONFIG_FILE ]] && remote_host=$(config_value "$CONFIG_FILE" db_host "")
     if [[ -z $remote_host ]]; then

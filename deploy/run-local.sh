@@ -275,6 +275,7 @@ fi
 
 # --- Secrets, made once and kept, so sessions and the database account survive restarts. ---
 ensure_secret "$SECRETS_DIR/secret_key" 32
+ensure_secret "$SECRETS_DIR/two_factor_key" 32
 ensure_secret "$SECRETS_DIR/db_password" 16
 db_password=$(<"$SECRETS_DIR/db_password")
 

@@ -74,6 +74,7 @@ int set_password(const Invocation& invocation);
 int list_users(const Invocation& invocation);
 int delete_user(const Invocation& invocation);
 int end_sessions(const Invocation& invocation);
+int reset_two_factor(const Invocation& invocation);
 int migrate(const Invocation& invocation);
 int check(const Invocation& invocation);
 

@@ -71,6 +71,15 @@ const Command kCommands[] = {
      1,
      {},
      end_sessions},
+    {"reset-two-factor",
+     "USERNAME",
+     "turn off two-factor sign-in for a user who lost their device",
+     "Turns off the user's two-factor sign-in: deletes their secret, their recovery codes and\n"
+     "any sign-in waiting for a code. They sign in with their password alone, and can set it\n"
+     "up again on /account/two-factor.\n",
+     1,
+     {},
+     reset_two_factor},
     {"migrate",
      "[--sql-dir DIR]",
      "apply the schema migrations not applied yet",

@@ -1,6 +1,6 @@
-// The commands that act on accounts: create-user, set-password, list-users, delete-user and
-// end-sessions. They connect as the application's account (db_user), which may change rows
-// but not the schema: nothing more is needed here.
+// The commands that act on accounts: create-user, set-password, list-users, delete-user,
+// end-sessions and reset-two-factor. They connect as the application's account (db_user), which may
+// change rows but not the schema: nothing more is needed here.
 #include <unistd.h>
 
 #include <iostream>
@@ -59,7 +59,10 @@ struct AccountStatements {
           delete_sessions(
               db.prepare("DELETE FROM sessions WHERE user_id = ?", Database::Repeatable::kYes)),
           delete_posts(db.prepare("DELETE FROM posts WHERE user_id = ?")),
-          delete_user(db.prepare("DELETE FROM users WHERE id = ?")) {}
+          delete_user(db.prepare("DELETE FROM users WHERE id = ?")),
+          delete_two_factor(db.prepare("DELETE FROM two_factor WHERE user_id = ?")),
+          delete_recovery_codes(db.prepare("DELETE FROM recovery_codes WHERE user_id = ?")),
+          delete_pending_sign_ins(db.prepare("DELETE FROM pending_sign_ins WHERE user_id = ?")) {}
 
     Database::StatementId list;
     Database::StatementId count_posts;
@@ -67,6 +70,9 @@ struct AccountStatements {
     Database::StatementId delete_sessions;
     Database::StatementId delete_posts;
     Database::StatementId delete_user;
+    Database::StatementId delete_two_factor;
+    Database::StatementId delete_recovery_codes;
+    Database::StatementId delete_pending_sign_ins;
 };
 
 // Everything a command needs, connected as the application.
@@ -194,6 +200,23 @@ int end_sessions(const Invocation& invocation) {
     unsigned long long ended =
         accounts.db.execute(accounts.statements.delete_sessions, {user.id}).affected_rows;
     say("ended " + plural(ended, "session") + " of " + user.username + " (signed out everywhere)");
+    return kSuccess;
+}
+
+int reset_two_factor(const Invocation& invocation) {
+    Accounts accounts(invocation);
+    User user = accounts.find(invocation.arguments.at(0));
+    unsigned long long removed = 0;
+    accounts.db.transaction([&] {
+        accounts.db.execute(accounts.statements.delete_recovery_codes, {user.id});
+        accounts.db.execute(accounts.statements.delete_pending_sign_ins, {user.id});
+        removed =
+            accounts.db.execute(accounts.statements.delete_two_factor, {user.id}).affected_rows;
+    });
+    log_line("two-factor reset user=" + quoted_for_log(user.username) + " by=microblog-admin");
+    say(removed == 0 ? user.username + " had no two-factor sign-in; nothing changed"
+                     : "turned off two-factor sign-in for " + user.username +
+                           " (recovery codes deleted); they sign in with the password alone");
     return kSuccess;
 }
 

@@ -3,7 +3,8 @@
 # defines say MESSAGE and die MESSAGE, which must not return.
 # shellcheck shell=bash
 
-ROUTES=(login register logout index account account_password account_sessions confirm)
+# One line: CMakeLists.txt and tests/support/routes.py read it.
+ROUTES=(login register logout index account account_password account_sessions confirm login_two_factor account_two_factor)
 
 # One route at a time: the others keep serving, and this one's socket (held by systemd) keeps
 # its connections queued until the new program accepts them.

@@ -1,0 +1,182 @@
+// /account/two-factor: setting up, renewing the recovery codes of, and turning off two-factor
+// sign-in. Sudo mode: it opens only after a recent password confirmation. Setting up shows a new
+// secret (QR code and text) that becomes active only when a code from it is entered; the
+// recovery codes are shown once, when made. Turning it off needs a current code or a recovery code.
+#include <ctime>
+#include <sstream>
+
+#include "core/encoding.h"
+#include "core/events.h"
+#include "core/form.h"
+#include "core/qr_svg.h"
+#include "core/server.h"
+#include "core/totp.h"
+
+using namespace microblog;
+
+namespace {
+
+constexpr const char* kInvalidCode = "Invalid code.";
+
+long long user_id_of(const Request& request) {
+    return std::stoll(request.identity().user_id);
+}
+
+void show_setup(ctemplate::TemplateDictionary& page, const Request& request,
+                const std::string& secret) {
+    ctemplate::TemplateDictionary* setup = page.AddSectionDictionary("SETUP");
+    QrSvg qr = qr_svg(otpauth_uri(request.identity().username, secret));
+    setup->SetIntValue("QR_SIZE", int(qr.size));
+    setup->SetValue("QR_PATH", qr.path);
+    setup->SetValue("SECRET", base32_secret(secret));
+    setup->SetValue("CSRF_TOKEN", request.identity().csrf_token);
+}
+
+void show_codes(ctemplate::TemplateDictionary& page, const std::vector<std::string>& codes) {
+    ctemplate::TemplateDictionary* list = page.AddSectionDictionary("NEW_CODES");
+    std::string all;
+    for (const std::string& code : codes) {
+        list->AddSectionDictionary("CODE")->SetValue("VALUE", code);
+        all += (all.empty() ? "" : " ") + code;
+    }
+    list->SetValue("ALL_CODES", all);
+}
+
+// The codes just shown, sent back by the page's download button, as a text file. Only the
+// user's own unused codes are echoed, so the button cannot be made to serve other text.
+Response download_codes(const Request& request, App& app) {
+    Form form(request, {{"action", 16}, {"codes", 256}, {"csrf_token", 64}});
+    std::vector<std::string> codes;
+    std::istringstream words(form.value("codes"));
+    for (std::string code; words >> code;)
+        codes.push_back(code);
+    if (!form.valid() || !app.two_factor().all_unused_recovery_codes(user_id_of(request), codes))
+        return app.error_page(request, 400,
+                              "Those recovery codes cannot be downloaded any more. Make new ones "
+                              "on the two-factor page.");
+    std::string file = "Microblog recovery codes for " + request.identity().username +
+                       "\nEach signs you in once, in place of a code from your app.\n\n";
+    for (const std::string& code : codes)
+        file += code + "\n";
+    return Response::download("microblog-recovery-codes.txt", file);
+}
+
+// The page for the account's present state; `codes` are shown when just made, `form` carries
+// a code field's error.
+Response show_page(const Request& request, App& app, const Form* form = nullptr,
+                   const std::vector<std::string>& codes = {}) {
+    Page page("Two-Factor Sign In", "account_two_factor.tpl");
+    TwoFactorState state = app.two_factor().state(user_id_of(request));
+    ctemplate::TemplateDictionary& content = page.content();
+    content.SetValue("CSRF_TOKEN", request.identity().csrf_token);
+    if (!codes.empty())
+        show_codes(content, codes);
+    if (state.enabled) {
+        content.AddSectionDictionary("ON")->SetIntValue("CODES_LEFT",
+                                                        int(state.recovery_codes_left));
+    } else if (state.pending_secret) {
+        show_setup(content, request, *state.pending_secret);
+    } else {
+        content.ShowSection("OFF");
+    }
+    show_form_state(content, form, {}, {"code"});
+    return app.render(request, 200, page);
+}
+
+Form code_form(const Request& request) {
+    return Form(request, {{"action", 16}, {"code", 64}, {"csrf_token", 64}});
+}
+
+Response enable(const Request& request, App& app) {
+    Form form = code_form(request);
+    form.require("code");
+    std::vector<std::string> codes;
+    if (form.valid())
+        codes = app.two_factor().enable(user_id_of(request), form.value("code"), time(nullptr));
+    const std::string& user = request.identity().username;
+    if (codes.empty()) {
+        form.add_error("code", kInvalidCode);
+        log_account_event("two-factor enable failed", user, request.param("REMOTE_ADDR"));
+        return show_page(request, app, &form);
+    }
+    log_account_event("two-factor enabled", user, request.param("REMOTE_ADDR"));
+    return show_page(request, app, nullptr, codes);
+}
+
+Response disable(const Request& request, App& app) {
+    Form form = code_form(request);
+    form.require("code");
+    const std::string& user = request.identity().username;
+    const std::string address = request.param("REMOTE_ADDR");
+    bool accepted = false;
+    if (form.valid() && !app.throttle().locked(user)) {
+        accepted =
+            app.two_factor().check_code_or_recovery_code(user_id_of(request), form.value("code"),
+                                                         time(nullptr)) == CodeCheck::kAccepted;
+        if (!accepted)
+            app.throttle().record_failure(user);
+    }
+    if (!accepted) {
+        form.add_error("code", kInvalidCode);
+        log_account_event("two-factor disable failed", user, address);
+        return show_page(request, app, &form);
+    }
+    app.db().transaction([&] { app.two_factor().disable(user_id_of(request)); });
+    log_account_event("two-factor disabled", user, address);
+    return app.redirect_with_flash("/account/two-factor", "Two-factor sign-in is now off.");
+}
+
+Response act(const Request& request, App& app) {
+    const std::string action = request.field("action");
+    const std::string& user = request.identity().username;
+    if (action == "setup" && !app.two_factor().state(user_id_of(request)).enabled) {
+        app.two_factor().begin_setup(user_id_of(request));
+        log_account_event("two-factor setup started", user, request.param("REMOTE_ADDR"));
+        return app.redirect_with_flash("/account/two-factor",
+                                       "Scan the code with your authenticator app.");
+    }
+    if (action == "enable")
+        return enable(request, app);
+    if (action == "disable")
+        return disable(request, app);
+    if (action == "download")
+        return download_codes(request, app);
+    if (action == "new_codes" && app.two_factor().state(user_id_of(request)).enabled) {
+        std::vector<std::string> codes;
+        app.db().transaction(
+            [&] { codes = app.two_factor().new_recovery_codes(user_id_of(request)); });
+        log_account_event("recovery codes replaced", user, request.param("REMOTE_ADDR"));
+        return show_page(request, app, nullptr, codes);
+    }
+    return app.error_page(request, 400,
+                          "That request did not say what to change. Please use the buttons on "
+                          "the two-factor page.");
+}
+
+Response two_factor_page(const Request& request, App& app) {
+    if (request.method() == "POST")
+        return act(request, app);
+    return show_page(request, app);
+}
+
+Response expired_form(const Request& request, App& app) {
+    return app.error_page(request, 400,
+                          "This form has expired, so nothing was changed. Please open the "
+                          "two-factor page again.");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return serve(argc, argv,
+                 Route{"account_two_factor",
+                       {"GET", "HEAD", "POST"},
+                       Audience::kAnyone,
+                       Csrf::kRequiredOnPost,
+                       {"account_two_factor.tpl"},
+                       two_factor_page,
+                       expired_form,
+                       {},
+                       kNeedsLoginThrottle | kNeedsTwoFactor,
+                       Confirmation::kRecent});
+}
