@@ -9,6 +9,11 @@
 //   password changed, N other sessions ended user="NAME" ip=ADDRESS
 //   session ended user="NAME" ip=ADDRESS
 //   other sessions ended (N) user="NAME" ip=ADDRESS
+//   login password ok, code needed user="NAME" ip=ADDRESS    (two-factor: the code is next)
+//   login code failed|reused|throttled user="NAME" ip=ADDRESS
+//   two-factor setup started|enabled|enable failed|disabled|disable failed user=... ip=...
+//   recovery codes replaced user="NAME" ip=ADDRESS
+//   two-factor reset user="NAME" by=microblog-admin
 //   password changed user="NAME" by=microblog-admin
 // Never a password or a token. Names are client input, so they are always quoted with
 // escapes: no name can end the quotes, add a field or start another line.

@@ -17,13 +17,13 @@
 <p><button type="submit" name="action" value="setup">Set up two-factor sign-in</button></p>
 </form>{{/OFF}}
 {{#SETUP}}<p>Scan this code with your authenticator app, or type the key below into it. Then enter the 6-digit code the app shows.</p>
-<svg class="qr-code" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{QR_SIZE}} {{QR_SIZE}}" width="200" height="200" role="img" aria-label="QR code for your authenticator app" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="{{QR_PATH}}"/></svg>
+<svg class="qr-code" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{QR_SIZE}} {{QR_SIZE}}" width="200" height="200" role="img" aria-label="QR code for your authenticator app"><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="{{QR_PATH}}"/></svg>
 <p>Key: <code id="totp-secret">{{SECRET}}</code></p>
 <form method="post" action="/account/two-factor" class="stacked-form">
 <input type="hidden" name="csrf_token" value="{{CSRF_TOKEN}}">
 <p>
 <label for="code">Code from the app</label>
-<input type="text" id="code" name="code" maxlength="64" inputmode="numeric" autocomplete="one-time-code" required{{#CODE_AUTOFOCUS}} autofocus{{/CODE_AUTOFOCUS}}{{#CODE_ERROR}} aria-invalid="true" aria-describedby="code-error"{{/CODE_ERROR}}>
+<input type="text" id="code" name="code" maxlength="64" autocomplete="one-time-code" required{{#CODE_AUTOFOCUS}} autofocus{{/CODE_AUTOFOCUS}}{{#CODE_ERROR}} aria-invalid="true" aria-describedby="code-error"{{/CODE_ERROR}}>
 {{#CODE_ERROR}}<span class="field-error" id="code-error">{{MESSAGE}}</span>{{/CODE_ERROR}}
 </p>
 <p><button type="submit" name="action" value="enable">Enable</button></p>

@@ -6,7 +6,7 @@
 <input type="hidden" name="csrf_token" value="{{CSRF_TOKEN}}">
 <p>
 {{#APP_CODE}}<label for="code">Code</label>
-<input type="text" id="code" name="code" maxlength="64" inputmode="numeric" autocomplete="one-time-code" required{{#CODE_AUTOFOCUS}} autofocus{{/CODE_AUTOFOCUS}}{{#CODE_ERROR}} aria-invalid="true" aria-describedby="code-error"{{/CODE_ERROR}}>{{/APP_CODE}}
+<input type="text" id="code" name="code" maxlength="64" autocomplete="one-time-code" required{{#CODE_AUTOFOCUS}} autofocus{{/CODE_AUTOFOCUS}}{{#CODE_ERROR}} aria-invalid="true" aria-describedby="code-error"{{/CODE_ERROR}}>{{/APP_CODE}}
 {{#RECOVERY}}<label for="code">Recovery code</label>
 <input type="text" id="code" name="code" maxlength="64" autocomplete="off" spellcheck="false" required{{#CODE_AUTOFOCUS}} autofocus{{/CODE_AUTOFOCUS}}{{#CODE_ERROR}} aria-invalid="true" aria-describedby="code-error"{{/CODE_ERROR}}>{{/RECOVERY}}
 {{#CODE_ERROR}}<span class="field-error" id="code-error">{{MESSAGE}}</span>{{/CODE_ERROR}}

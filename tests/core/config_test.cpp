@@ -341,6 +341,17 @@ TEST_F(ConfigTest, PreviousSecretKeyIsOptionalAndChecked) {
               "");
 }
 
+TEST_F(ConfigTest, TwoFactorKeyIsOptionalAndChecked) {
+    EXPECT_EQ(load(minimal_config()).two_factor_key, "");
+    EXPECT_EQ(load(minimal_config() + "two_factor_key_file =\n").two_factor_key, "");
+    std::string key = write_secret("two_factor", std::string(64, 't'));
+    EXPECT_EQ(load(minimal_config() + "two_factor_key_file = " + key + "\n").two_factor_key,
+              std::string(64, 't'));
+    std::string short_key = write_secret("short_two_factor", std::string(31, 't'));
+    EXPECT_NE(load_error(minimal_config() + "two_factor_key_file = " + short_key + "\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "two_factor_key_file = " + dir_ + "/missing\n"), "");
+}
+
 TEST_F(ConfigTest, SecretFilesTrailingNewlineIsNotPartOfTheSecret) {
     // `openssl rand -hex 32 > file`, `echo` and editors all end the file with a newline.
     std::string secret = write_secret("secret_nl", kSecret + "\n");

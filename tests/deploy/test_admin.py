@@ -2,6 +2,7 @@
 """deploy/admin: the microblog-admin command against a private stack: accounts, migrations, check."""
 import http.server
 import os
+import re
 import select
 import shutil
 import ssl
@@ -13,9 +14,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from client import Visitor, unique_name  # noqa: E402
+from client import CSRF_PATTERN, Visitor, unique_name  # noqa: E402
 from routes import routes  # noqa: E402
 from stack import BUILD_DIR, REPO_DIR, Stack, free_port, sql_text  # noqa: E402
+import totp  # noqa: E402
 
 ADMIN = os.path.join(BUILD_DIR, "bin", "microblog-admin")
 stack = Stack("deploy-admin")
@@ -260,6 +262,32 @@ class PasswordAndSessionsTest(unittest.TestCase):
         self.assertTrue(signed_in(bystander, other))
         # The password still works.
         signed_in_visitor(name, password)
+
+    def test_reset_two_factor_lets_a_user_who_lost_their_device_sign_in_with_the_password(self):
+        name, password = new_user()
+        visitor = signed_in_visitor(name, password)
+        token = CSRF_PATTERN.search(visitor.get("/account/two-factor").text).group(1)
+        visitor.post("/account/two-factor", {"csrf_token": token, "action": "setup"})
+        secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', visitor.get("/account/two-factor").text).group(1)
+        enabled = visitor.post("/account/two-factor", {"csrf_token": token, "action": "enable",
+                                                       "code": totp.code(secret, totp.steady_step() - 1)})
+        self.assertIn('<ul id="recovery-codes">', enabled.text)
+        waiting = Visitor(stack.url)
+        self.assertEqual(waiting.login(name, password).headers.get("Location"), "/login/two-factor")
+        result = admin("reset-two-factor", name)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("turned off two-factor sign-in for " + name, result.stderr)
+        self.assertRegex(result.stderr, r'two-factor reset user="%s" by=microblog-admin' % name)
+        # The sign-in that was waiting for a code is gone; a new one needs the password alone.
+        self.assertEqual(waiting.get("/login/two-factor").headers.get("Location"), "/login")
+        signed_in_visitor(name, password)
+        uid = user_id(name)
+        for table in ("two_factor", "recovery_codes", "pending_sign_ins"):
+            self.assertEqual(count("SELECT COUNT(*) FROM %s WHERE user_id = %d" % (table, uid)), 0)
+        again = admin("reset-two-factor", name)
+        self.assertEqual(again.returncode, 0)
+        self.assertIn("had no two-factor sign-in; nothing changed", again.stderr)
+        self.assertEqual(admin("reset-two-factor", unique_name("nobody")).returncode, 1)
 
     def test_end_sessions_for_an_unknown_user_fails(self):
         result = admin("end-sessions", unique_name("nobody"))
@@ -525,7 +553,7 @@ class UsageTest(unittest.TestCase):
         result = subprocess.run([ADMIN, "--help"], capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0)
         for command in ("create-user", "set-password", "list-users", "delete-user", "end-sessions",
-                        "migrate", "check"):
+                        "reset-two-factor", "migrate", "check"):
             self.assertIn("  " + command, result.stdout)
             sub = subprocess.run([ADMIN, command, "--help"], capture_output=True, text=True, timeout=30)
             self.assertEqual(sub.returncode, 0)

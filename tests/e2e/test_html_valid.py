@@ -3,13 +3,15 @@
 site's look, and the stylesheet is cacheable."""
 import email.utils
 import os
+import re
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from client import Visitor, unique_name  # noqa: E402
+from client import CSRF_PATTERN, Visitor, unique_name  # noqa: E402
 from stack import Stack  # noqa: E402
+import totp  # noqa: E402
 
 stack = Stack("e2e-html-valid")
 
@@ -97,6 +99,36 @@ class TidyTest(unittest.TestCase):
             with self.subTest(path=path):
                 page = visitor.get(path)
                 self.assertIn("<h1>%s</h1>" % heading, page.text)
+                self.assertValid(page)
+
+    def test_two_factor_pages(self):
+        visitor = new_visitor(self)
+        name = visitor.signed_up_and_in("valid")
+        off = visitor.get("/account/two-factor")
+        self.assertIn("Set up two-factor sign-in", off.text)
+        self.assertValid(off)
+        token = CSRF_PATTERN.search(off.text).group(1)
+        visitor.post("/account/two-factor", {"csrf_token": token, "action": "setup"})
+        setup = visitor.get("/account/two-factor")
+        self.assertIn('<code id="totp-secret">', setup.text)
+        self.assertValid(setup)
+        secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', setup.text).group(1)
+        wrong = visitor.post("/account/two-factor", {"csrf_token": token, "action": "enable", "code": "x"})
+        self.assertIn("Invalid code.", wrong.text)
+        self.assertValid(wrong)
+        codes = visitor.post("/account/two-factor", {"csrf_token": token, "action": "enable",
+                                                     "code": totp.code(secret, totp.steady_step() - 1)})
+        self.assertIn('<ul id="recovery-codes">', codes.text)
+        self.assertValid(codes)
+        on = visitor.get("/account/two-factor")
+        self.assertIn("Turn off two-factor sign-in", on.text)
+        self.assertValid(on)
+        second = new_visitor(self)
+        second.login(name)
+        for path in ("/login/two-factor", "/login/two-factor?recovery=1"):
+            with self.subTest(path=path):
+                page = second.get(path)
+                self.assertIn("<h1>Two-Factor Sign In</h1>", page.text)
                 self.assertValid(page)
 
     def test_account_forms_with_errors(self):
