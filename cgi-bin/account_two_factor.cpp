@@ -65,7 +65,7 @@ Response download_codes(const Request& request, App& app) {
 // a code field's error.
 Response show_page(const Request& request, App& app, const Form* form = nullptr,
                    const std::vector<std::string>& codes = {}) {
-    Page page("Two-Factor Sign In", "account_two_factor.tpl");
+    Page page("Two-Factor Settings", "account_two_factor.tpl");
     TwoFactorState state = app.two_factor().state(user_id_of(request));
     ctemplate::TemplateDictionary& content = page.content();
     content.SetValue("CSRF_TOKEN", request.identity().csrf_token);
@@ -79,7 +79,9 @@ Response show_page(const Request& request, App& app, const Form* form = nullptr,
     } else {
         content.ShowSection("OFF");
     }
-    show_form_state(content, form, {}, {"code"});
+    // With new codes on the page, the focus stays at its top, on them, not on a form below.
+    if (codes.empty())
+        show_form_state(content, form, {}, {"code"});
     return app.render(request, 200, page);
 }
 
@@ -132,8 +134,7 @@ Response act(const Request& request, App& app) {
     if (action == "setup" && !app.two_factor().state(user_id_of(request)).enabled) {
         app.two_factor().begin_setup(user_id_of(request));
         log_account_event("two-factor setup started", user, request.param("REMOTE_ADDR"));
-        return app.redirect_with_flash("/account/two-factor",
-                                       "Scan the code with your authenticator app.");
+        return Response::redirect("/account/two-factor");
     }
     if (action == "enable")
         return enable(request, app);

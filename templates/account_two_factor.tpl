@@ -1,4 +1,4 @@
-{{%AUTOESCAPE context="HTML"}}<h1>Two-Factor Sign In</h1>
+{{%AUTOESCAPE context="HTML"}}<h1>Two-Factor Settings</h1>
 {{#NEW_CODES}}<section class="recovery-codes" aria-labelledby="recovery-codes-heading">
 <h2 id="recovery-codes-heading">Your recovery codes</h2>
 <p>Keep these somewhere safe. Each one signs you in once if you lose your phone. They are shown only now.</p>
