@@ -19,6 +19,8 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
     show_form_state(page.content(), form, {"username"}, {"username", "password"});
     if (form && form->checked("remember_me"))
         page.content().ShowSection("REMEMBER_ME_CHECKED");
+    if (!app.config().webauthn_rp_id.empty())
+        page.content().ShowSection("PASSKEYS");
     return app.render_form(request, status, page, form_error);
 }
 

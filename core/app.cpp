@@ -31,6 +31,14 @@ App::App(Config config, const Renderer& renderer, const CompanionRead& companion
         two_factor_.emplace(db_, config_);
         pending_sign_ins_.emplace(db_, signer_, cookies_);
     }
+    if (needs & kNeedsPasskeys)
+        passkeys_.emplace(db_, signer_, cookies_);
+}
+
+PasskeyStore& App::passkeys() {
+    if (!passkeys_)
+        throw std::logic_error("this route does not declare kNeedsPasskeys");
+    return *passkeys_;
 }
 
 LoginThrottle& App::throttle() {

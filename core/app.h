@@ -12,6 +12,7 @@
 #include "cookies.h"
 #include "database.h"
 #include "page.h"
+#include "passkeys.h"
 #include "password.h"
 #include "pending_sign_ins.h"
 #include "request.h"
@@ -33,6 +34,7 @@ enum Needs : unsigned {
     kNeedsPasswordPolicy = 1u << 1,   // password_policy() and its cracklib dictionary
     kNeedsAccountSessions = 1u << 2,  // App::account_sessions() (migration 007)
     kNeedsTwoFactor = 1u << 3,        // App::two_factor(), pending_sign_ins() (migration 008)
+    kNeedsPasskeys = 1u << 4,         // App::passkeys() (migration 009)
 };
 
 class App {
@@ -56,6 +58,8 @@ class App {
     // Both throw std::logic_error in a route that did not declare kNeedsTwoFactor.
     TwoFactorStore& two_factor();
     PendingSignIns& pending_sign_ins();
+    // Throws std::logic_error in a route that did not declare kNeedsPasskeys.
+    PasskeyStore& passkeys();
     const PasswordHasher& passwords() const { return passwords_; }
 
     // Who sent the request (the user of the live session its cookie names, or a visitor), with
@@ -89,6 +93,7 @@ class App {
     std::optional<AccountSessions> account_sessions_;
     std::optional<TwoFactorStore> two_factor_;
     std::optional<PendingSignIns> pending_sign_ins_;
+    std::optional<PasskeyStore> passkeys_;
     PasswordHasher passwords_;
     const Renderer& renderer_;
 };

@@ -121,6 +121,8 @@ Config load_config(const std::string& path) {
              if (!v.empty())
                  config.two_factor_key = read_secret_file(v);
          }},
+        {"webauthn_rp_id", [&](auto&, auto& v) { config.webauthn_rp_id = v; }},
+        {"webauthn_origin", [&](auto&, auto& v) { config.webauthn_origin = v; }},
         {"templates_dir", [&](auto&, auto& v) { config.templates_dir = v; }},
         {"password_cost",
          [&](auto& k, auto& v) { config.password_cost = parse_number(k, v, 1, 11); }},
@@ -202,6 +204,12 @@ Config load_config(const std::string& path) {
         config.previous_secret_key.size() < kMinSecretKeyLength) {
         throw std::runtime_error("previous_secret_key_file must hold at least 32 characters");
     }
+    if (config.webauthn_rp_id.empty() != config.webauthn_origin.empty())
+        throw std::runtime_error("configuration needs both webauthn_rp_id and webauthn_origin");
+    if (!config.webauthn_origin.empty() && config.webauthn_origin.rfind("https://", 0) != 0 &&
+        config.webauthn_origin.rfind("http://localhost", 0) != 0)
+        throw std::runtime_error(
+            "webauthn_origin must be https://HOST (or http://localhost:PORT for local runs)");
     if (!config.two_factor_key.empty() && config.two_factor_key.size() < kMinSecretKeyLength)
         throw std::runtime_error("two_factor_key_file must hold at least 32 characters");
     if (config.tls_certificate_file.empty() != config.tls_key_file.empty())

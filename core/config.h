@@ -20,6 +20,10 @@ struct Config {
     // read from two_factor_key_file: encrypts two-factor secrets at rest (core/secret_box.h).
     // Empty: two-factor sign-in cannot be set up or used (its routes refuse to start).
     std::string two_factor_key;
+    // Passkeys (WebAuthn): the relying party's ID (the site's host name, never an IP address)
+    // and the exact origin browsers report ("https://example.org"). Both empty: passkeys off.
+    std::string webauthn_rp_id;
+    std::string webauthn_origin;
     std::string templates_dir;
     unsigned long password_cost = 5;
     unsigned remember_me_days = 30;

@@ -53,6 +53,14 @@ Response Response::to_nginx(int status, const std::string& location) {
     return response;
 }
 
+Response Response::json(int status, std::string body) {
+    Response response(status, std::move(body));
+    response.set_header("Content-Type", "application/json");
+    response.set_header("Cache-Control", "no-store");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    return response;
+}
+
 Response Response::download(const std::string& filename, std::string text) {
     for (char c : filename) {
         bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

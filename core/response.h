@@ -15,6 +15,8 @@ class Response {
     // Hands the request to nginx's `location` (X-Accel-Redirect), which answers in its place.
     // Nothing else is sent: nginx would keep some of the headers beside its own.
     static Response to_nginx(int status, const std::string& location);
+    // A JSON body for the passkey script (static/passkeys.js); never cached.
+    static Response json(int status, std::string body);
     // A plain-text file the browser saves as `filename` (letters, digits, '.', '-' only).
     static Response download(const std::string& filename, std::string text);
 

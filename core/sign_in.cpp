@@ -6,14 +6,21 @@
 
 namespace microblog {
 
-Response complete_sign_in(App& app, const Request& request, long long user_id,
-                          const std::string& username, bool remember_me, const std::string& next) {
+std::string start_signed_in_session(App& app, const Request& request, long long user_id,
+                                    const std::string& username, bool remember_me) {
     const std::string address = request.param("REMOTE_ADDR");
     app.throttle().reset(username);
-    Response response = Response::redirect(redirect_target(next, "/index"));
     SessionOrigin origin{request.param("HTTP_USER_AGENT"), address};
-    response.set_header("Set-Cookie", app.sessions().start(user_id, remember_me, origin));
+    std::string cookie = app.sessions().start(user_id, remember_me, origin);
     log_account_event("login ok", username, address);
+    return cookie;
+}
+
+Response complete_sign_in(App& app, const Request& request, long long user_id,
+                          const std::string& username, bool remember_me, const std::string& next) {
+    Response response = Response::redirect(redirect_target(next, "/index"));
+    response.set_header("Set-Cookie",
+                        start_signed_in_session(app, request, user_id, username, remember_me));
     return response;
 }
 

@@ -14,5 +14,8 @@ namespace microblog {
 // kNeedsLoginThrottle.
 Response complete_sign_in(App& app, const Request& request, long long user_id,
                           const std::string& username, bool remember_me, const std::string& next);
+// The same without the redirect (a script reads where to go): the session's Set-Cookie.
+std::string start_signed_in_session(App& app, const Request& request, long long user_id,
+                                    const std::string& username, bool remember_me);
 
 }  // namespace microblog

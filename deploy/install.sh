@@ -200,13 +200,22 @@ write_configuration() {
     [[ -n $tls_certificate ]] && https=true && site_url=
     local socket=$DB_SOCKET admin_password_file=
     [[ -n $db_host ]] && socket= && admin_password_file=$CONF_DIR/db_admin_password
+    # Passkeys need a host name served over HTTPS (browsers refuse IP addresses and plain HTTP
+    # except on localhost): on for --server-name with a certificate, off otherwise.
+    local webauthn_rp_id= webauthn_origin=
+    if [[ $server_name != _ && -n $tls_certificate ]]; then
+        webauthn_rp_id=$server_name
+        webauthn_origin=https://$server_name
+        ((port != 443)) && webauthn_origin+=":$port"
+    fi
     fill_template "$RELEASE_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
         "DB_SOCKET=$socket" "DB_HOST=$db_host" "DB_PORT=$db_port" "DB_NAME=$db_name" \
         "DB_USER=$db_user" "DB_ADMIN_PASSWORD_FILE=$admin_password_file" \
         "SECRETS_DIR=$CONF_DIR" "APP_DIR=$CURRENT_LINK" "DB_ADMIN=$db_admin_user" \
         "HTTPS=$https" "WORKERS=0" "SOCKET_DIR=/run/microblog" \
         "SITE_URL=$site_url" "SERVER_NAME=$server_name" "LISTEN_PORT=$port" \
-        "TLS_CERTIFICATE=$tls_certificate" "TLS_KEY=$tls_key"
+        "TLS_CERTIFICATE=$tls_certificate" "TLS_KEY=$tls_key" \
+        "WEBAUTHN_RP_ID=$webauthn_rp_id" "WEBAUTHN_ORIGIN=$webauthn_origin"
     chown "root:$APP_USER" -- "$CONFIG_FILE"
     chmod 0640 -- "$CONFIG_FILE"
 }

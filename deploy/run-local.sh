@@ -285,7 +285,8 @@ fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
     "DB_SOCKET=$DB_SOCKET" "DB_HOST=" "DB_PORT=3306" "DB_NAME=$DB_NAME" "DB_USER=$DB_USER" \
     "DB_ADMIN_PASSWORD_FILE=" "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
     "HTTPS=false" "WORKERS=$WORKERS" "SOCKET_DIR=$RUN_DIR" "SITE_URL=http://127.0.0.1:$PORT" \
-    "SERVER_NAME=localhost" "LISTEN_PORT=$PORT" "TLS_CERTIFICATE=" "TLS_KEY="
+    "SERVER_NAME=localhost" "LISTEN_PORT=$PORT" "TLS_CERTIFICATE=" "TLS_KEY=" \
+    "WEBAUTHN_RP_ID=localhost" "WEBAUTHN_ORIGIN=http://localhost:$PORT"
 # CONFIG_OVERRIDES="key=value ..." replaces settings of the written file (tests use it for
 # limits they need lower or higher); a key the template lacks is a mistake, not a new setting.
 for pair in ${CONFIG_OVERRIDES:-}; do

@@ -9,4 +9,5 @@
 <li><a href="/account/password">Change your password</a></li>
 <li><a href="/account/sessions">See where you are signed in</a></li>
 <li><a href="/account/two-factor">Two-factor sign-in</a></li>
+<li><a href="/account/passkeys">Passkeys</a></li>
 </ul>

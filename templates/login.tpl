@@ -22,5 +22,11 @@
 </p>
 <p><input type="submit" name="submit" value="Sign In"></p>
 </form>
+{{#PASSKEYS}}<form id="passkey-sign-in" class="passkey-form" hidden>
+<input type="hidden" name="csrf_token" value="{{CSRF_TOKEN}}">
+<p class="form-error passkey-error" role="alert" hidden></p>
+<p><button type="submit" class="secondary">Sign in with a passkey</button></p>
+</form>
+<script src="/static/passkeys.js" defer></script>{{/PASSKEYS}}
 <p>New User? <a href="/register">Click to Register!</a></p>
 <script src="/static/show-password.js" defer></script>
