@@ -6,7 +6,7 @@ packages=(
     # Build: compiler, build tools and the libraries the route programs link against.
     g++ cmake make pkg-config
     libfcgi-dev libcgicc-dev libctemplate-dev libmariadb-dev libcrypt-dev libssl-dev
-    libpwquality-dev liboath-dev libqrencode-dev libgtest-dev clang-format
+    libpwquality-dev liboath-dev libqrencode-dev nlohmann-json3-dev libgtest-dev clang-format
     # Run: the private stack deploy/run-local.sh starts, and the tools it calls (util-linux:
     # flock for the one-stack-per-folder lock, setsid so Ctrl-C reaches only run-local.sh).
     mariadb-server mariadb-client nginx-light libnginx-mod-http-set-misc curl openssl util-linux
@@ -14,7 +14,8 @@ packages=(
     # of libpwquality1, and without it the dictionary is never built.
     libpwquality1 cracklib-runtime
     # Tests: HTTP and browser clients (with a font, or screenshots show no text), HTML validation.
-    python3 python3-requests tidy chromium chromium-driver python3-selenium fonts-dejavu-core
+    python3 python3-requests python3-cryptography tidy chromium chromium-driver python3-selenium
+    fonts-dejavu-core
     # Fuzzing (make fuzz): clang's libFuzzer and its sanitizer runtimes.
     clang libclang-rt-14-dev
     # Throwaway Debian hosts for the deployment tests (tests/support/throwaway_host.py): a

@@ -352,6 +352,25 @@ TEST_F(ConfigTest, TwoFactorKeyIsOptionalAndChecked) {
     EXPECT_NE(load_error(minimal_config() + "two_factor_key_file = " + dir_ + "/missing\n"), "");
 }
 
+TEST_F(ConfigTest, PasskeysNeedBothRpIdAndAnOriginBrowsersAllow) {
+    Config off = load(minimal_config());
+    EXPECT_EQ(off.webauthn_rp_id, "");
+    EXPECT_EQ(off.webauthn_origin, "");
+    Config on = load(minimal_config() +
+                     "webauthn_rp_id = example.org\nwebauthn_origin = https://example.org\n");
+    EXPECT_EQ(on.webauthn_rp_id, "example.org");
+    EXPECT_EQ(on.webauthn_origin, "https://example.org");
+    EXPECT_EQ(load(minimal_config() +
+                   "webauthn_rp_id = localhost\nwebauthn_origin = http://localhost:8080\n")
+                  .webauthn_origin,
+              "http://localhost:8080");
+    EXPECT_NE(load_error(minimal_config() + "webauthn_rp_id = example.org\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "webauthn_origin = https://example.org\n"), "");
+    EXPECT_NE(load_error(minimal_config() +
+                         "webauthn_rp_id = example.org\nwebauthn_origin = http://example.org\n"),
+              "");
+}
+
 TEST_F(ConfigTest, SecretFilesTrailingNewlineIsNotPartOfTheSecret) {
     // `openssl rand -hex 32 > file`, `echo` and editors all end the file with a newline.
     std::string secret = write_secret("secret_nl", kSecret + "\n");
