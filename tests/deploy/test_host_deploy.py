@@ -254,11 +254,15 @@ class HostDeployTest(unittest.TestCase):
                 "-e 's|^tls_certificate_file =.*|tls_certificate_file = /etc/ssl/certs/blog.pem|' "
                 "-e 's|^tls_key_file =.*|tls_key_file = /etc/ssl/private/blog.key|' "
                 "-e 's|^site_url =.*|site_url =|' "
+                "-e 's|^webauthn_rp_id =.*|webauthn_rp_id = blog.test|' "
+                "-e 's|^webauthn_origin =.*|webauthn_origin = https://blog.test|' "
                 "/etc/microblog/microblog.conf")
         on_host("/opt/microblog/current/deploy/install.sh")
         page = host.client(["curl", "-sk", "-D", "-", "https://%s/login" % host.address]).stdout
         self.assertRegex(page, r"^HTTP/1.1 200")
         self.assertRegex(page, r"(?im)^set-cookie: __Host-[a-z]+=[^;]+;.*\bSecure\b")
+        # With a host name and HTTPS, the site offers passkeys.
+        self.assertIn('<form id="passkey-sign-in"', page)
         # HSTS over HTTPS only, once, on pages and on nginx's own answers alike.
         hsts = r"(?im)^strict-transport-security: max-age=31536000; includeSubDomains\r?$"
         self.assertEqual(len(re.findall(hsts, page)), 1, page)
