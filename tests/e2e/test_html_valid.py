@@ -131,6 +131,14 @@ class TidyTest(unittest.TestCase):
                 self.assertIn("<h1>Two-Factor Sign In</h1>", page.text)
                 self.assertValid(page)
 
+    def test_passkeys_page(self):
+        visitor = new_visitor(self)
+        visitor.signed_up_and_in("valid")
+        page = visitor.get("/account/passkeys")
+        self.assertIn("<h1>Passkeys</h1>", page.text)
+        self.assertIn('<form id="passkey-add"', page.text)
+        self.assertValid(page)
+
     def test_account_forms_with_errors(self):
         visitor = new_visitor(self)
         visitor.signed_up_and_in("valid")
