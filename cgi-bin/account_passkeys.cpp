@@ -17,6 +17,9 @@ using namespace microblog;
 namespace {
 
 constexpr size_t kMaxNameLength = 64;
+// The passkeys table's columns (sql/009_passkeys.sql).
+constexpr size_t kMaxCredentialIdBytes = 1023;
+constexpr size_t kMaxPublicKeyBytes = 2048;
 
 long long user_id_of(const Request& request) {
     return std::stoll(request.identity().user_id);
@@ -65,10 +68,10 @@ Response options(const Request& request, App& app) {
 Form registration_form(const Request& request) {
     return Form(request, {{"action", 16},
                           {"name", kMaxNameLength},
-                          {"credential_id", 512},
+                          {"credential_id", 1400},
                           {"client_data", 4096},
                           {"authenticator_data", 4096},
-                          {"public_key", 2048},
+                          {"public_key", 2800},
                           {"algorithm", 8},
                           {"csrf_token", 64}});
 }
@@ -87,6 +90,8 @@ std::string registration_problem(const Request& request, App& app, const Form& f
     if (!credential_id || !client_data || !raw_data || !public_key ||
         (algorithm != "-7" && algorithm != "-257"))
         return "malformed fields";
+    if (credential_id->size() > kMaxCredentialIdBytes || public_key->size() > kMaxPublicKeyBytes)
+        return "a credential id or key longer than the site stores";
     std::optional<AuthenticatorData> data = parse_authenticator_data(*raw_data);
     if (!data || data->credential_id != *credential_id)
         return "authenticator data without this credential";

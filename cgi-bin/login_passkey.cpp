@@ -33,7 +33,7 @@ Response options(App& app) {
 
 Form assertion_form(const Request& request) {
     return Form(request, {{"action", 16},
-                          {"credential_id", 512},
+                          {"credential_id", 1400},
                           {"client_data", 4096},
                           {"authenticator_data", 2048},
                           {"signature", 1024},

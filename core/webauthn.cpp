@@ -1,7 +1,9 @@
 // WebAuthn's relying-party checks with nlohmann::json and OpenSSL.
 #include "webauthn.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -37,9 +39,19 @@ Key parse_key(std::string_view der) {
     return key;
 }
 
+// ES256 is ECDSA on P-256 only: other 256-bit curves (secp256k1, brainpool) are not it.
+bool is_p256(const EVP_PKEY* key) {
+    char group[64] = {};
+    size_t length = 0;
+    return EVP_PKEY_is_a(key, "EC") &&
+           EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                          &length) == 1 &&
+           std::string_view(group, length) == SN_X9_62_prime256v1;
+}
+
 bool key_matches(const EVP_PKEY* key, long algorithm) {
     if (algorithm == kCoseEs256)
-        return EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == 256;
+        return is_p256(key);
     if (algorithm == kCoseRs256)
         return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048;
     return false;

@@ -1,11 +1,12 @@
--- Passkeys (WebAuthn discoverable credentials). The public key is the SubjectPublicKeyInfo the
+-- Passkeys (WebAuthn discoverable credentials). Credential ids are at most 1023 bytes (the
+-- specification's limit); 2048 bytes hold an RSA key of 8192 bits. The public key is the SubjectPublicKeyInfo the
 -- browser gave at registration (getPublicKey()), with its COSE algorithm. sign_count is the
 -- authenticator's counter from the last sign-in; 0 throughout for synced passkeys.
 CREATE TABLE passkeys (
     id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
     user_id INT UNSIGNED NOT NULL,
-    credential_id VARBINARY(255) NOT NULL,
-    public_key VARBINARY(1024) NOT NULL,
+    credential_id VARBINARY(1023) NOT NULL,
+    public_key VARBINARY(2048) NOT NULL,
     algorithm INT NOT NULL,
     sign_count INT UNSIGNED NOT NULL DEFAULT 0,
     name VARCHAR(64) NOT NULL,
