@@ -33,7 +33,7 @@ Response show_page(const Request& request, App& app) {
         content.ShowSection("PASSKEYS_OFF");
         return app.render(request, 200, page);
     }
-    content.ShowSection("PASSKEYS_ON");
+    content.SetValueAndShowSection("WEBAUTHN_ORIGIN", app.config().webauthn_origin, "PASSKEYS_ON");
     std::vector<PasskeySummary> passkeys = app.passkeys().list(user_id_of(request));
     for (const PasskeySummary& passkey : passkeys) {
         ctemplate::TemplateDictionary* row = content.AddSectionDictionary("PASSKEY");

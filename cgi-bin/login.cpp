@@ -19,8 +19,10 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
     show_form_state(page.content(), form, {"username"}, {"username", "password"});
     if (form && form->checked("remember_me"))
         page.content().ShowSection("REMEMBER_ME_CHECKED");
-    if (!app.config().webauthn_rp_id.empty())
-        page.content().ShowSection("PASSKEYS");
+    if (!app.config().webauthn_rp_id.empty()) {
+        page.content().SetValueAndShowSection("WEBAUTHN_ORIGIN", app.config().webauthn_origin,
+                                              "PASSKEYS");
+    }
     return app.render_form(request, status, page, form_error);
 }
 

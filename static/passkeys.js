@@ -110,11 +110,20 @@ function setUpRegistration(form) {
     });
 }
 
-if (window.PublicKeyCredential) {
-    const signIn = document.getElementById("passkey-sign-in");
-    if (signIn) setUpSignIn(signIn);
-    const add = document.getElementById("passkey-add");
-    if (add) setUpRegistration(add);
-} else {
+// Browsers tie a passkey to the site's one origin (a host name, never an IP address): opened
+// at another address of the same site, the page points there instead of offering a button that
+// cannot work.
+function onTheSitesOrigin(form) {
+    if (form.dataset.origin === window.location.origin) return true;
+    for (const note of document.querySelectorAll(".passkey-elsewhere")) note.hidden = false;
+    return false;
+}
+
+const signInForm = document.getElementById("passkey-sign-in");
+const addForm = document.getElementById("passkey-add");
+if (!window.PublicKeyCredential) {
     for (const note of document.querySelectorAll(".passkey-unsupported")) note.hidden = false;
+} else {
+    if (signInForm && onTheSitesOrigin(signInForm)) setUpSignIn(signInForm);
+    if (addForm && onTheSitesOrigin(addForm)) setUpRegistration(addForm);
 }

@@ -18,7 +18,7 @@
 {{/PASSKEY}}</ul>
 <h2>Add a passkey</h2>
 <noscript><p>Adding a passkey needs JavaScript.</p></noscript>
-<form id="passkey-add" class="stacked-form" hidden>
+<form id="passkey-add" class="stacked-form" data-origin="{{WEBAUTHN_ORIGIN}}" hidden>
 <input type="hidden" name="csrf_token" value="{{CSRF_TOKEN}}">
 <p>
 <label for="passkey-name">Name</label>
@@ -28,5 +28,6 @@
 <p><button type="submit">Add a passkey</button></p>
 </form>
 <p class="passkey-unsupported" hidden>This browser cannot make passkeys.</p>
+<p class="passkey-elsewhere" hidden>Passkeys work on this site at <a href="{{WEBAUTHN_ORIGIN}}/account/passkeys">{{WEBAUTHN_ORIGIN}}</a>.</p>
 <script src="/static/passkeys.js" defer></script>{{/PASSKEYS_ON}}
 <p><a href="/account">Back to your account</a></p>

@@ -22,11 +22,12 @@
 </p>
 <p><input type="submit" name="submit" value="Sign In"></p>
 </form>
-{{#PASSKEYS}}<form id="passkey-sign-in" class="passkey-form" hidden>
+{{#PASSKEYS}}<form id="passkey-sign-in" class="passkey-form" data-origin="{{WEBAUTHN_ORIGIN}}" hidden>
 <input type="hidden" name="csrf_token" value="{{CSRF_TOKEN}}">
 <p class="form-error passkey-error" role="alert" hidden></p>
 <p><button type="submit" class="secondary">Sign in with a passkey</button></p>
 </form>
+<p class="passkey-elsewhere" hidden>Passkeys work on this site at <a href="{{WEBAUTHN_ORIGIN}}/login">{{WEBAUTHN_ORIGIN}}</a>.</p>
 <script src="/static/passkeys.js" defer></script>{{/PASSKEYS}}
 <p>New User? <a href="/register">Click to Register!</a></p>
 <script src="/static/show-password.js" defer></script>

@@ -208,6 +208,19 @@ class PasskeysTest(unittest.TestCase):
 
     # --- the test ---
 
+    def test_at_another_address_of_the_site_the_login_page_points_to_the_passkeys_origin(self):
+        browser = open_browser(self)
+        browser.open(stack.url + "/login")  # 127.0.0.1: an IP address, where passkeys cannot work
+        note = browser.driver.find_element(By.CSS_SELECTOR, ".passkey-elsewhere")
+        browser.wait(lambda d: note.is_displayed(), message="no note pointing to the passkeys' origin")
+        self.assertFalse(browser.driver.find_element(By.ID, "passkey-sign-in").is_displayed())
+        link = note.find_element(By.TAG_NAME, "a")
+        self.assertEqual(link.get_attribute("href"), site_url("/login"))
+        browser.open(site_url("/login"))
+        button = browser.driver.find_element(By.ID, "passkey-sign-in")
+        browser.wait(lambda d: button.is_displayed(), message="no passkey button on the site's origin")
+        self.assertFalse(browser.driver.find_element(By.CSS_SELECTOR, ".passkey-elsewhere").is_displayed())
+
     def test_adding_a_passkey_signing_in_with_it_removing_it_and_another_users_passkey(self):
         name_a = registered_user(self, "pka")
         name_b = registered_user(self, "pkb")
