@@ -202,7 +202,7 @@ write_configuration() {
     [[ -n $db_host ]] && socket= && admin_password_file=$CONF_DIR/db_admin_password
     # Passkeys need a host name served over HTTPS (browsers refuse IP addresses and plain HTTP
     # except on localhost): on for --server-name with a certificate, off otherwise.
-    local webauthn_rp_id= webauthn_origin=
+    local webauthn_rp_id='' webauthn_origin=''
     if [[ $server_name != _ && -n $tls_certificate ]]; then
         webauthn_rp_id=$server_name
         webauthn_origin=https://$server_name
