@@ -214,11 +214,20 @@ void request_stop(int) {
     stop_requested = 1;
 }
 
+// A SIGTERM that came during a request waits, blocked, until the worker is between requests.
+bool stop_pending() {
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGTERM) == 1;
+}
+
 // Waits until a connection is ready or SIGTERM arrives. SIGTERM is blocked everywhere else in a
-// worker, so it never interrupts a request in hand: it is taken here, between requests.
+// worker, so it never interrupts a request in hand: it is taken here, between requests. ppoll
+// reports a ready connection before a pending signal, so under steady load (a queue that is never
+// empty) the pending stop is looked for first, or the worker would serve on until killed.
 bool wait_for_connection(int listen_fd, const sigset_t& while_waiting) {
     pollfd ready{listen_fd, POLLIN, 0};
-    while (!stop_requested) {
+    while (!stop_requested && !stop_pending()) {
         if (ppoll(&ready, 1, nullptr, &while_waiting) > 0)
             return true;
     }
@@ -320,6 +329,8 @@ class Supervisor {
 
   private:
     using Clock = std::chrono::steady_clock;
+    // Under the unit's TimeoutStopSec (15 s), so the supervisor, not systemd, ends a stuck worker.
+    static constexpr std::chrono::seconds kStopDeadline{5};
 
     bool short_of_workers() const { return started_.size() < size_t(workers_); }
 
@@ -356,7 +367,7 @@ class Supervisor {
     void stop_all() {
         for (const auto& [pid, started] : started_)
             kill(pid, SIGTERM);
-        auto deadline = Clock::now() + std::chrono::seconds(5);
+        auto deadline = Clock::now() + kStopDeadline;
         while (!started_.empty() && Clock::now() < deadline) {
             pid_t pid = waitpid(-1, nullptr, WNOHANG);
             if (pid > 0) {
@@ -366,6 +377,8 @@ class Supervisor {
             }
         }
         for (const auto& [pid, started] : started_) {
+            log_line("worker " + std::to_string(pid) + " did not stop within " +
+                     std::to_string(kStopDeadline.count()) + " s; killing it");
             kill(pid, SIGKILL);
             waitpid(pid, nullptr, 0);
         }

@@ -118,7 +118,9 @@ class SocketActivationTest(unittest.TestCase):
                     else:
                         results["ok"] += 1
 
-        clients = [threading.Thread(target=client) for _ in range(6)]
+        # More clients than workers keep the queue from ever emptying: a stop must still be
+        # taken between two requests, not by the supervisor's deadline in the middle of one.
+        clients = [threading.Thread(target=client) for _ in range(16)]
         for thread in clients:
             thread.start()
         try:
@@ -137,6 +139,7 @@ class SocketActivationTest(unittest.TestCase):
                 thread.join(timeout=30)
         self.assertEqual(results["failures"], [])
         self.assertGreater(results["ok"], 100)
+        self.assertNotIn("did not stop", program.log())
 
 
 if __name__ == "__main__":
