@@ -84,6 +84,22 @@ unsigned long parse_number(const std::string& key, const std::string& value, uns
     return n;
 }
 
+// "a, b,c" -> {"a", "b", "c"}: commas or spaces between items, empty items dropped.
+std::vector<std::string> split_list(const std::string& value) {
+    std::vector<std::string> items;
+    std::string item;
+    for (char c : value + ",") {
+        if (c == ',' || c == ' ' || c == '\t') {
+            if (!item.empty())
+                items.push_back(item);
+            item.clear();
+        } else {
+            item += c;
+        }
+    }
+    return items;
+}
+
 bool parse_bool(const std::string& key, const std::string& value) {
     if (value == "true")
         return true;
@@ -99,7 +115,8 @@ Config load_config(const std::string& path) {
     using Setter = std::function<void(const std::string&, const std::string&)>;
     const std::map<std::string, Setter> setters = {
         {"db_socket", [&](auto&, auto& v) { config.db_socket = v; }},
-        {"db_host", [&](auto&, auto& v) { config.db_host = v; }},
+        {"db_host", [&](auto&, auto& v) { config.db_hosts = split_list(v); }},
+        {"db_tls_ca_file", [&](auto&, auto& v) { config.db_tls_ca_file = v; }},
         {"db_port",
          [&](auto& k, auto& v) { config.db_port = unsigned(parse_number(k, v, 1, 65535)); }},
         {"db_admin_password_file", [&](auto&, auto& v) { config.db_admin_password_file = v; }},
@@ -188,7 +205,7 @@ Config load_config(const std::string& path) {
             throw std::runtime_error("unknown configuration key " + key);
         setter->second(key, value);
     }
-    if (config.db_socket.empty() && config.db_host.empty())
+    if (config.db_socket.empty() && config.db_hosts.empty())
         throw std::runtime_error(
             "configuration needs db_socket (or db_host for a remote database)");
     for (const auto& [key, value] : {std::pair{"db_name", &config.db_name},
@@ -218,6 +235,10 @@ Config load_config(const std::string& path) {
         throw std::runtime_error("configuration with tls_certificate_file needs https = true");
     if (config.db_admin_user.empty())
         throw std::runtime_error("configuration db_admin_user must not be empty");
+    if (!config.db_tls_ca_file.empty() && config.db_hosts.empty())
+        throw std::runtime_error("configuration db_tls_ca_file needs db_host");
+    if (!config.db_tls_ca_file.empty() && access(config.db_tls_ca_file.c_str(), R_OK) != 0)
+        throw std::runtime_error("cannot read db_tls_ca_file " + config.db_tls_ca_file);
     return config;
 }
 

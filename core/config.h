@@ -2,14 +2,18 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace microblog {
 
 struct Config {
     std::string db_socket;
-    // A database on another machine: TCP to db_host:db_port instead of db_socket.
-    std::string db_host;
+    // A database on other machines: TCP to these hosts (db_host, comma-separated) at db_port
+    // instead of db_socket; the first that answers serves, the next ones when it fails.
+    std::vector<std::string> db_hosts;
     unsigned db_port = 3306;
+    // TLS to db_hosts, verifying the server's certificate (and its name) against this CA.
+    std::string db_tls_ca_file;
     std::string db_name;
     std::string db_user;
     std::string db_password;  // read from db_password_file

@@ -31,25 +31,33 @@ bool is_busy_error(unsigned int code) {
 
 // The application's statements end on the server before the client's read timeout, so their
 // outcome is known (undone) rather than lost with the connection: lock waits after a second,
-// any statement after three quarters of the timeout.
+// any statement after three quarters of the timeout. On a Galera node, each read first waits
+// until the node has applied every write the cluster committed before it (read-your-writes
+// across nodes: a session written through one node is found through any other); without
+// Galera the setting does nothing.
 std::string session_limits(unsigned int timeout_seconds) {
-    char text[160];
+    char text[200];
     std::snprintf(text, sizeof text,
-                  "SET SESSION innodb_lock_wait_timeout = 1, max_statement_time = %.2f",
+                  "SET SESSION innodb_lock_wait_timeout = 1, max_statement_time = %.2f, "
+                  "wsrep_sync_wait = 1",
                   timeout_seconds * 0.75);
     return text;
 }
 
+// A Galera node that has lost the cluster's quorum refuses statements with this: another node
+// may still serve.
+constexpr unsigned int kNodeNotReady = ER_UNKNOWN_COM_ERROR;
+
 // The connection is gone or its statement handles are stale: reconnecting can help.
 bool is_connection_error(unsigned int code) {
     return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == CR_CONNECTION_ERROR ||
-           code == CR_CONN_HOST_ERROR || code == ER_UNKNOWN_STMT_HANDLER ||
+           code == CR_CONN_HOST_ERROR || code == ER_UNKNOWN_STMT_HANDLER || code == kNodeNotReady ||
            code == 1927 /* killed */;
 }
 
 // Failures where the server never ran the statement, so running it again cannot do it twice.
 bool failed_before_running(unsigned int code) {
-    return code == CR_SERVER_GONE_ERROR || code == ER_UNKNOWN_STMT_HANDLER;
+    return code == CR_SERVER_GONE_ERROR || code == ER_UNKNOWN_STMT_HANDLER || code == kNodeNotReady;
 }
 
 // "Duplicate entry 'x' for key 'users_email_key'" -> "users_email_key".
@@ -124,8 +132,9 @@ Database::~Database() {
 }
 
 Database::StatementId Database::prepare(std::string sql, Repeatable repeatable) {
-    bool can_repeat = repeatable == Repeatable::kYes || starts_with_select(sql);
-    statements_.push_back(Statement{std::move(sql), can_repeat});
+    bool insert_once = repeatable == Repeatable::kInsertOnce;
+    bool can_repeat = repeatable != Repeatable::kNo || starts_with_select(sql);
+    statements_.push_back(Statement{std::move(sql), can_repeat, insert_once});
     if (connection_ != nullptr)
         prepare_handle(statements_.back());
     return statements_.size() - 1;
@@ -142,6 +151,25 @@ void Database::connect() {
     if (now < retry_not_before_)
         throw DatabaseUnavailable("MariaDB was unreachable a moment ago; trying again shortly",
                                   true);
+    // From the server that served last, each in turn once.
+    size_t servers = std::max<size_t>(config_.db_hosts.size(), 1);
+    std::string failures;
+    for (size_t tried = 0; tried < servers; ++tried) {
+        size_t index = (current_host_ + tried) % servers;
+        try {
+            open(index);
+            current_host_ = index;
+            return;
+        } catch (const DatabaseUnavailable& e) {
+            failures += (failures.empty() ? "" : "; ") + std::string(e.what());
+        }
+    }
+    // From the end of the attempts, which may themselves have waited the connect timeouts.
+    retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;
+    throw DatabaseUnavailable(failures);
+}
+
+void Database::open(size_t index) {
     MYSQL* connection = mysql_init(nullptr);
     if (connection == nullptr)
         throw DatabaseUnavailable("mysql_init failed");
@@ -162,21 +190,26 @@ void Database::connect() {
     const char* password = admin ? (admin_secret.empty() ? nullptr : admin_secret.c_str())
                                  : config_.db_password.c_str();
     unsigned long flags = admin ? CLIENT_MULTI_STATEMENTS : 0;
-    bool remote = !config_.db_host.empty();
+    bool remote = !config_.db_hosts.empty();
+    const std::string host = remote ? config_.db_hosts.at(index) : "localhost";
     if (remote) {
         unsigned int protocol = MYSQL_PROTOCOL_TCP;
         mysql_options(connection, MYSQL_OPT_PROTOCOL, &protocol);
     }
-    std::string where =
-        remote ? config_.db_host + ":" + std::to_string(config_.db_port) : config_.db_socket;
-    if (mysql_real_connect(connection, remote ? config_.db_host.c_str() : "localhost", user.c_str(),
-                           password, config_.db_name.c_str(), remote ? config_.db_port : 0,
+    if (remote && !config_.db_tls_ca_file.empty()) {
+        // Encrypted or not at all, and only to a server whose certificate names this host.
+        my_bool on = 1;
+        mysql_options(connection, MYSQL_OPT_SSL_CA, config_.db_tls_ca_file.c_str());
+        mysql_options(connection, MYSQL_OPT_SSL_ENFORCE, &on);
+        mysql_options(connection, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    }
+    std::string where = remote ? host + ":" + std::to_string(config_.db_port) : config_.db_socket;
+    if (mysql_real_connect(connection, host.c_str(), user.c_str(), password,
+                           config_.db_name.c_str(), remote ? config_.db_port : 0,
                            remote ? nullptr : config_.db_socket.c_str(), flags) == nullptr) {
         std::string message = "cannot connect to MariaDB as " + user + " over " + where + ": " +
                               mysql_error(connection);
         mysql_close(connection);
-        // From the end of the attempt, which may itself have waited the whole connect timeout.
-        retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;
         throw DatabaseUnavailable(message);
     }
     connection_ = connection;
@@ -186,7 +219,7 @@ void Database::connect() {
             prepare_handle(statement);
     } catch (const StatementError& e) {
         disconnect();
-        throw DatabaseUnavailable(std::string("cannot prepare statements: ") + e.what());
+        throw DatabaseUnavailable("cannot prepare statements on " + where + ": " + e.what());
     }
 }
 
@@ -276,12 +309,16 @@ void Database::prepare_handle(Statement& statement) {
 
 Result Database::execute(StatementId id, const std::vector<Value>& params) {
     Statement& statement = statements_.at(id);
+    bool rerun_after_loss = false;
     for (int attempt = 0;; ++attempt) {
         connect();
         auto started = std::chrono::steady_clock::now();
         try {
             return run(statement, params);
         } catch (const StatementError& e) {
+            // Run again after a lost connection: the first run had landed.
+            if (e.code() == ER_DUP_ENTRY && statement.insert_once && rerun_after_loss)
+                return Result{{}, 1, 0};
             if (e.code() == ER_DUP_ENTRY)
                 throw DuplicateKey(e.what(), duplicate_key_name(e.what()));
             // InnoDB chose this statement as a deadlock's victim and rolled it back whole: on
@@ -294,16 +331,21 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
             disconnect();
-            // Lost after waiting the whole read timeout: the server does not answer (frozen or
-            // overwhelmed), and a new connection would only wait as long again.
-            auto waited = std::chrono::steady_clock::now() - started;
-            if (waited >= std::chrono::seconds(config_.db_timeout_seconds))
+            if (config_.db_hosts.size() > 1) {
+                // A server that dropped the connection is suspect: the next one is tried first.
+                current_host_ = (current_host_ + 1) % config_.db_hosts.size();
+            } else if (std::chrono::steady_clock::now() - started >=
+                       std::chrono::seconds(config_.db_timeout_seconds)) {
+                // Lost after waiting the whole read timeout: the one server does not answer
+                // (frozen or overwhelmed), and a new connection would only wait as long again.
                 retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;
+            }
             bool may_retry =
                 !session_bound_ && (statement.repeatable || failed_before_running(e.code()));
-            if (attempt > 0 || !may_retry) {
+            if (rerun_after_loss || !may_retry) {
                 throw DatabaseUnavailable(std::string("MariaDB connection lost: ") + e.what());
             }
+            rerun_after_loss = true;
         }
     }
 }

@@ -68,8 +68,10 @@ class Database {
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
-    // Whether running a statement twice has the same effect as running it once.
-    enum class Repeatable { kNo, kYes };
+    // Whether running a statement twice has the same effect as running it once. kInsertOnce:
+    // an INSERT whose unique keys all come from its parameters (a random token, say); run
+    // again after a lost connection, a duplicate key then means the first run had landed.
+    enum class Repeatable { kNo, kYes, kInsertOnce };
 
     // Registers a statement; prepared now if connected, else at the next connect. SELECTs are
     // repeatable; say so for other statements that are (a DELETE, an UPDATE to a fixed value).
@@ -97,9 +99,12 @@ class Database {
     struct Statement {
         std::string sql;
         bool repeatable;
+        bool insert_once;
         MYSQL_STMT* handle = nullptr;
     };
 
+    // Connects to one server (db_hosts[index], or the socket) and prepares every statement.
+    void open(size_t index);
     void disconnect();
     // Runs one statement without parameters or results (transaction control).
     void run_simple(const char* sql);
@@ -117,6 +122,9 @@ class Database {
     bool opened_ = false;
     // A connect failed: no new attempt before this time (see kReconnectInterval).
     std::chrono::steady_clock::time_point retry_not_before_{};
+    // The server of db_hosts that answered last: tried first, so a worker stays on one node
+    // (fewer write conflicts between nodes) until it fails.
+    size_t current_host_ = 0;
     MYSQL* connection_ = nullptr;
     std::vector<Statement> statements_;
 };

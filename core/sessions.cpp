@@ -87,7 +87,8 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
           "expires_at, remember_me, user_agent, ip_address, confirmed_at) VALUES (?, ?, ?, "
           "UTC_TIMESTAMP(6), UTC_TIMESTAMP(), DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? HOUR), ?, ?, "
           "?, "
-          "UTC_TIMESTAMP())")),
+          "UTC_TIMESTAMP())",
+          Database::Repeatable::kInsertOnce)),
       // Anyone's sign-in sweeps a batch of dead sessions, so none waits for its own user to
       // come back; bounded, so one sign-in never pays for a backlog.
       delete_expired_(db.prepare(

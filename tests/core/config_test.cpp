@@ -143,11 +143,32 @@ TEST_F(ConfigTest, ARemoteDatabaseTakesHostAndPortInsteadOfTheSocket) {
     std::string content = minimal_config();
     content.erase(0, content.find('\n') + 1);  // no db_socket
     Config config = load(content + "db_host = 10.0.0.7\ndb_port = 3307\n");
-    EXPECT_EQ(config.db_host, "10.0.0.7");
+    EXPECT_EQ(config.db_hosts, std::vector<std::string>{"10.0.0.7"});
     EXPECT_EQ(config.db_port, 3307u);
     EXPECT_EQ(load(minimal_config()).db_port, 3306u);
     EXPECT_NE(load_error(content).find("db_socket"), std::string::npos);
     EXPECT_NE(load_error(minimal_config() + "db_port = 70000\n"), "");
+}
+
+TEST_F(ConfigTest, SeveralDatabaseHostsAreTriedInTheOrderGiven) {
+    std::string content = minimal_config();
+    content.erase(0, content.find('\n') + 1);  // no db_socket
+    Config config = load(content + "db_host = db1.example, 10.0.0.8 ,,10.0.0.9\n");
+    EXPECT_EQ(config.db_hosts, (std::vector<std::string>{"db1.example", "10.0.0.8", "10.0.0.9"}));
+    EXPECT_NE(load_error(content + "db_host = , ,\n").find("db_socket"), std::string::npos);
+}
+
+TEST_F(ConfigTest, TlsToTheDatabaseNeedsAReadableCaAndARemoteHost) {
+    std::string content = minimal_config();
+    content.erase(0, content.find('\n') + 1);  // no db_socket
+    std::string remote = content + "db_host = 10.0.0.7\n";
+    EXPECT_EQ(load(remote + "db_tls_ca_file = " + db_password_path_ + "\n").db_tls_ca_file,
+              db_password_path_);
+    EXPECT_NE(load_error(remote + "db_tls_ca_file = " + dir_ + "/absent.pem\n").find("absent.pem"),
+              std::string::npos);
+    EXPECT_NE(load_error(minimal_config() + "db_tls_ca_file = " + db_password_path_ + "\n")
+                  .find("needs db_host"),
+              std::string::npos);
 }
 
 TEST_F(ConfigTest, TheAdministratorsPasswordIsReadOnlyWhenAsked) {
