@@ -25,15 +25,18 @@ First-install options (afterwards, edit /etc/microblog/microblog.conf and run th
   --port PORT                HTTP port (default 80; 443 with a certificate)
   --tls-certificate FILE     serve HTTPS with this certificate chain ...
   --tls-key FILE             ... and this key; plain HTTP then redirects to HTTPS
-  --db-host HOST             use the MariaDB server at HOST (TCP) instead of creating a
+  --db-host HOST[,HOST...]   use the MariaDB server at HOST (TCP) instead of creating a
                              database on this host; the database and the application's
-                             account (SELECT, INSERT, UPDATE, DELETE on it) must exist there
+                             account (SELECT, INSERT, UPDATE, DELETE on it) must exist there.
+                             Several: the nodes of one Galera cluster (docs/scaling.md)
   --db-port PORT             its port (default 3306)
   --db-name NAME             the database (default microblog)
   --db-user NAME             the application's account (default microblog)
   --db-password-file FILE    a file holding that account's password
   --db-admin-user NAME       an account that may change the schema, for the migrations
   --db-admin-password-file FILE   a file holding its password
+  --db-tls-ca FILE           connect to the database over TLS, checking its certificate
+                             against this CA certificate
 Other options:
   --keep N                   releases to keep in /opt/microblog/releases (default 5)
   -h, --help                 this text
@@ -82,6 +85,7 @@ db_user=microblog
 db_password_file=
 db_admin_user=root
 db_admin_password_file=
+db_tls_ca=
 while (($# > 0)); do
     case $1 in
     --server-name) server_name=${2:?--server-name needs a name}; shift 2 ;;
@@ -96,6 +100,7 @@ while (($# > 0)); do
     --db-password-file) db_password_file=${2:?--db-password-file needs a file}; shift 2 ;;
     --db-admin-user) db_admin_user=${2:?--db-admin-user needs a name}; shift 2 ;;
     --db-admin-password-file) db_admin_password_file=${2:?--db-admin-password-file needs a file}; shift 2 ;;
+    --db-tls-ca) db_tls_ca=${2:?--db-tls-ca needs a file}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -116,9 +121,13 @@ for name in "$db_name" "$db_user" "$db_admin_user"; do
     [[ $name =~ ^[A-Za-z0-9_]{1,64}$ ]] || { say "database and account names may only hold letters, digits and _"; exit 2; }
 done
 if [[ -n $db_host ]]; then
-    [[ $db_host =~ ^[A-Za-z0-9.:-]+$ ]] || { say "--db-host must be a host name or address"; exit 2; }
+    [[ $db_host =~ ^[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*$ ]] ||
+        { say "--db-host must be host names or addresses, separated by commas"; exit 2; }
     [[ -f $db_password_file && -f $db_admin_password_file ]] ||
         { say "--db-host needs --db-password-file and --db-admin-password-file (files)"; exit 2; }
+fi
+if [[ -n $db_tls_ca ]]; then
+    [[ -n $db_host && -f $db_tls_ca ]] || { say "--db-tls-ca needs --db-host and a CA certificate file"; exit 2; }
 fi
 
 ((EUID == 0)) || die "run me as root (sudo $0)"
@@ -175,6 +184,7 @@ write_configuration() {
         # can go, and so the route programs (db_password) and root alone (the admin's) read them.
         install -m 0600 -o "$APP_USER" -g "$APP_USER" -- "$db_password_file" "$CONF_DIR/db_password"
         install -m 0600 -o root -g root -- "$db_admin_password_file" "$CONF_DIR/db_admin_password"
+        [[ -z $db_tls_ca ]] || install -m 0644 -o root -g root -- "$db_tls_ca" "$CONF_DIR/db-ca.pem"
     fi
     ensure_secret "$CONF_DIR/secret_key" 32
     chown "$APP_USER:$APP_USER" -- "$CONF_DIR/secret_key"
@@ -198,8 +208,9 @@ write_configuration() {
     # check below fetches the page instead.
     local https=false site_url=http://127.0.0.1:$port
     [[ -n $tls_certificate ]] && https=true && site_url=
-    local socket=$DB_SOCKET admin_password_file=
+    local socket=$DB_SOCKET admin_password_file= tls_ca_file=
     [[ -n $db_host ]] && socket= && admin_password_file=$CONF_DIR/db_admin_password
+    [[ -n $db_tls_ca ]] && tls_ca_file=$CONF_DIR/db-ca.pem
     # Passkeys need a host name served over HTTPS (browsers refuse IP addresses and plain HTTP
     # except on localhost): on for --server-name with a certificate, off otherwise.
     local webauthn_rp_id='' webauthn_origin=''
@@ -209,7 +220,8 @@ write_configuration() {
         ((port != 443)) && webauthn_origin+=":$port"
     fi
     fill_template "$RELEASE_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
-        "DB_SOCKET=$socket" "DB_HOST=$db_host" "DB_PORT=$db_port" "DB_NAME=$db_name" \
+        "DB_SOCKET=$socket" "DB_HOST=$db_host" "DB_PORT=$db_port" "DB_TLS_CA_FILE=$tls_ca_file" \
+        "DB_NAME=$db_name" \
         "DB_USER=$db_user" "DB_ADMIN_PASSWORD_FILE=$admin_password_file" \
         "SECRETS_DIR=$CONF_DIR" "APP_DIR=$CURRENT_LINK" "DB_ADMIN=$db_admin_user" \
         "HTTPS=$https" "WORKERS=0" "SOCKET_DIR=/run/microblog" \

@@ -10,6 +10,14 @@ BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 # and at least two, so that one slow request never holds up a whole route. The pages themselves are
 # CPU-bound: more processes than cores only add switching (docs/performance.md).
 WORKERS=${WORKERS:-$(($(nproc) > 2 ? $(nproc) : 2))}
+# An app host of a cluster (docs/scaling.md): DB_HOSTS names the database servers (comma-separated,
+# reached over TCP, with TLS when DB_TLS_CA_FILE is given) instead of a private MariaDB, and nginx
+# listens on LISTEN_ADDRESS. The database and its accounts must exist; the administrator's password
+# is in VAR_DIR/secrets/db_admin_password, and the application's in VAR_DIR/secrets/db_password.
+DB_HOSTS=${DB_HOSTS:-}
+DB_PORT=${DB_PORT:-3306}
+DB_TLS_CA_FILE=${DB_TLS_CA_FILE:-}
+LISTEN_ADDRESS=${LISTEN_ADDRESS:-127.0.0.1}
 
 DB_NAME=microblog
 DB_USER=microblog
@@ -216,7 +224,14 @@ DB_TMP_DIR=$VAR_DIR/mysql/tmp
 DB_SOCKET=$RUN_DIR/mysqld.sock
 CONFIG_FILE=$VAR_DIR/microblog.conf
 
-if ((EUID == 0)); then
+if [[ -n $DB_HOSTS ]]; then
+    [[ $DB_HOSTS =~ ^[A-Za-z0-9.:,-]+$ ]] || die "DB_HOSTS must be host names or addresses separated by commas"
+    [[ $LISTEN_ADDRESS =~ ^[0-9.]+$ ]] || die "LISTEN_ADDRESS must be an IPv4 address"
+    DB_ADMIN=${DB_ADMIN:-microblog_admin}
+    [[ -s $SECRETS_DIR/db_admin_password && -s $SECRETS_DIR/db_password ]] ||
+        die "with DB_HOSTS, $SECRETS_DIR needs db_admin_password and db_password of the cluster's accounts"
+    as_root=()
+elif ((EUID == 0)); then
     # mariadbd refuses to run as root unless told to; the data folder belongs to root anyway.
     DB_ADMIN=root
     as_root=(--user=root)
@@ -269,8 +284,8 @@ mkdir -p -- "$RUN_DIR" "$LOG_DIR" "$SECRETS_DIR" "$VAR_DIR/nginx/conf" "$VAR_DIR
 chmod 700 -- "$SECRETS_DIR"
 
 # nginx would fail too, but with a message in its log; this one says what to do.
-if timeout 2 bash -c ": </dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then
-    die "port $PORT on 127.0.0.1 is already in use; stop what uses it or choose another PORT"
+if timeout 2 bash -c ": </dev/tcp/$LISTEN_ADDRESS/$PORT" 2>/dev/null; then
+    die "port $PORT on $LISTEN_ADDRESS is already in use; stop what uses it or choose another PORT"
 fi
 
 # --- Secrets, made once and kept, so sessions and the database account survive restarts. ---
@@ -281,10 +296,17 @@ db_password=$(<"$SECRETS_DIR/db_password")
 
 # --- Configuration files, rewritten on every start so they follow the checkout. Written and
 # checked before the database starts, so a mistake in them costs no start and stop of MariaDB. ---
-fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
-    "DB_SOCKET=$DB_SOCKET" "DB_HOST=" "DB_PORT=3306" "DB_NAME=$DB_NAME" "DB_USER=$DB_USER" \
-    "DB_ADMIN_PASSWORD_FILE=" "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
-    "HTTPS=false" "WORKERS=$WORKERS" "SOCKET_DIR=$RUN_DIR" "SITE_URL=http://127.0.0.1:$PORT" \
+if [[ -n $DB_HOSTS ]]; then
+    db_settings=("DB_SOCKET=" "DB_HOST=$DB_HOSTS" "DB_PORT=$DB_PORT" "DB_TLS_CA_FILE=$DB_TLS_CA_FILE"
+        "DB_ADMIN_PASSWORD_FILE=$SECRETS_DIR/db_admin_password")
+else
+    db_settings=("DB_SOCKET=$DB_SOCKET" "DB_HOST=" "DB_PORT=3306" "DB_TLS_CA_FILE="
+        "DB_ADMIN_PASSWORD_FILE=")
+fi
+fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" "${db_settings[@]}" \
+    "DB_NAME=$DB_NAME" "DB_USER=$DB_USER" \
+    "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
+    "HTTPS=false" "WORKERS=$WORKERS" "SOCKET_DIR=$RUN_DIR" "SITE_URL=http://$LISTEN_ADDRESS:$PORT" \
     "SERVER_NAME=localhost" "LISTEN_PORT=$PORT" "TLS_CERTIFICATE=" "TLS_KEY=" \
     "WEBAUTHN_RP_ID=localhost" "WEBAUTHN_ORIGIN=http://localhost:$PORT"
 # CONFIG_OVERRIDES="key=value ..." replaces settings of the written file (tests use it for
@@ -322,37 +344,13 @@ for template in "$REPO_DIR"/nginx/*.conf "$REPO_DIR"/nginx/mime.types "$REPO_DIR
         "ACCESS_LOG=$LOG_DIR/nginx-access.log" "ERROR_LOG=$LOG_DIR/nginx-error.log" \
         "${NGINX_LIMITS[@]}"
 done
-printf 'listen 127.0.0.1:%s;\n' "$PORT" >"$CONF_DIR/listen.conf"
+printf 'listen %s:%s;\n' "$LISTEN_ADDRESS" "$PORT" >"$CONF_DIR/listen.conf"
 write_real_ip_conf "$CONFIG_FILE" "$CONF_DIR/real-ip.conf"
 printf '# none: the local stack serves plain HTTP only\n' >"$CONF_DIR/other-servers.conf"
 # -e: without it nginx first opens the distribution's error log, which is not ours to write.
 nginx_args=(-p "$VAR_DIR/nginx/" -c "$CONF_DIR/nginx.conf" -e "$LOG_DIR/nginx-error.log")
 if ! nginx -t -q "${nginx_args[@]}" >"$LOG_DIR/nginx-test.log" 2>&1; then
     die "nginx rejected its configuration in $CONF_DIR" "$LOG_DIR/nginx-test.log"
-fi
-
-# --- MariaDB. ---
-if [[ ! -d $DATA_DIR/mysql ]]; then
-    if [[ -e $DATA_DIR ]]; then
-        die "$DATA_DIR exists but holds no MariaDB system tables; move it away to start with a new database"
-    fi
-    say "creating the database files in $DATA_DIR"
-    # Built beside its final place and renamed when complete, so an interrupted first start
-    # never leaves a half-made data folder that a later start would take as ready.
-    rm -rf -- "$DATA_DIR.new"
-    # --force skips the check that the machine's hostname resolves, which fails on a system
-    # without an /etc/hosts entry for it; the server listens on a socket only and never needs it.
-    install_args=(--no-defaults --datadir="$DATA_DIR.new" --tmpdir="$DB_TMP_DIR"
-        --auth-root-authentication-method=socket --skip-test-db --force)
-    if ((EUID == 0)); then
-        install_args+=(--user=root)
-    else
-        install_args+=(--auth-root-socket-user="$DB_ADMIN")
-    fi
-    if ! mariadb-install-db "${install_args[@]}" >"$LOG_DIR/mariadb-install.log" 2>&1; then
-        die "mariadb-install-db failed" "$LOG_DIR/mariadb-install.log"
-    fi
-    mv -- "$DATA_DIR.new" "$DATA_DIR"
 fi
 
 # The lock proves no server of this stack is running, so a socket left here is stale.
@@ -367,28 +365,62 @@ start_mariadb() {
         --innodb-buffer-pool-size=64M --thread-handling=pool-of-threads
     MARIADB_PID=$STARTED_PID
 }
-start_mariadb
 
-deadline=$((SECONDS + DB_TIMEOUT))
-until mariadb-admin --no-defaults --connect-timeout=2 --socket="$DB_SOCKET" -u "$DB_ADMIN" \
-    ping >/dev/null 2>&1; do
-    if ! alive "$MARIADB_PID"; then
-        die "MariaDB exited during start-up" "$LOG_DIR/mariadb.log"
+# --- MariaDB: a private server, unless the stack uses the cluster named by DB_HOSTS. ---
+start_private_database() {
+    if [[ ! -d $DATA_DIR/mysql ]]; then
+        if [[ -e $DATA_DIR ]]; then
+            die "$DATA_DIR exists but holds no MariaDB system tables; move it away to start with a new database"
+        fi
+        say "creating the database files in $DATA_DIR"
+        # Built beside its final place and renamed when complete, so an interrupted first start
+        # never leaves a half-made data folder that a later start would take as ready.
+        rm -rf -- "$DATA_DIR.new"
+        # --force skips the check that the machine's hostname resolves, which fails on a system
+        # without an /etc/hosts entry for it; the server listens on a socket only and never needs it.
+        install_args=(--no-defaults --datadir="$DATA_DIR.new" --tmpdir="$DB_TMP_DIR"
+            --auth-root-authentication-method=socket --skip-test-db --force)
+        if ((EUID == 0)); then
+            install_args+=(--user=root)
+        else
+            install_args+=(--auth-root-socket-user="$DB_ADMIN")
+        fi
+        if ! mariadb-install-db "${install_args[@]}" >"$LOG_DIR/mariadb-install.log" 2>&1; then
+            die "mariadb-install-db failed" "$LOG_DIR/mariadb-install.log"
+        fi
+        mv -- "$DATA_DIR.new" "$DATA_DIR"
     fi
-    if ((SECONDS >= deadline)); then
-        die "MariaDB did not answer within ${DB_TIMEOUT} s" "$LOG_DIR/mariadb.log"
-    fi
-    sleep 0.1
-done
+
+    start_mariadb
+
+    deadline=$((SECONDS + DB_TIMEOUT))
+    until mariadb-admin --no-defaults --connect-timeout=2 --socket="$DB_SOCKET" -u "$DB_ADMIN" \
+        ping >/dev/null 2>&1; do
+        if ! alive "$MARIADB_PID"; then
+            die "MariaDB exited during start-up" "$LOG_DIR/mariadb.log"
+        fi
+        if ((SECONDS >= deadline)); then
+            die "MariaDB did not answer within ${DB_TIMEOUT} s" "$LOG_DIR/mariadb.log"
+        fi
+        sleep 0.1
+    done
+}
 
 # --- The database, the application's account and the schema. ---
-setup_database "$DB_SOCKET" "$DB_ADMIN" "$DB_NAME" "$DB_USER" "$db_password" ||
-    die "could not create the database $DB_NAME or its account $DB_USER" "$LOG_DIR/mariadb.log"
-# Their progress lines go to stderr: stdout carries only the line that says the stack is ready.
-"$BUILD_DIR/bin/microblog-admin" --config "$CONFIG_FILE" migrate --sql-dir "$REPO_DIR/sql" >&2 ||
-    die "the database migrations failed"
-"$REPO_DIR/deploy/seed-demo.sh" "$DB_SOCKET" "$DB_NAME" "$BUILD_DIR/bin/hash-password" \
-    "$DB_ADMIN" >&2 || die "seeding the demo data failed"
+if [[ -n $DB_HOSTS ]]; then
+    # Every app host runs the migrations; microblog-admin migrate applies each once per cluster.
+    "$BUILD_DIR/bin/microblog-admin" --config "$CONFIG_FILE" migrate --sql-dir "$REPO_DIR/sql" >&2 ||
+        die "the database migrations failed"
+else
+    start_private_database
+    setup_database "$DB_SOCKET" "$DB_ADMIN" "$DB_NAME" "$DB_USER" "$db_password" ||
+        die "could not create the database $DB_NAME or its account $DB_USER" "$LOG_DIR/mariadb.log"
+    # Their progress lines go to stderr: stdout carries only the line that says the stack is ready.
+    "$BUILD_DIR/bin/microblog-admin" --config "$CONFIG_FILE" migrate --sql-dir "$REPO_DIR/sql" >&2 ||
+        die "the database migrations failed"
+    "$REPO_DIR/deploy/seed-demo.sh" "$DB_SOCKET" "$DB_NAME" "$BUILD_DIR/bin/hash-password" \
+        "$DB_ADMIN" >&2 || die "seeding the demo data failed"
+fi
 
 # --- The route programs, then nginx in front of them. ---
 start_route() {
@@ -423,7 +455,7 @@ while :; do
         fi
     done
     if ((${#missing[@]} == 0)) &&
-        curl_error=$(curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/login" 2>&1); then
+        curl_error=$(curl -fsS -o /dev/null --max-time 2 "http://$LISTEN_ADDRESS:$PORT/login" 2>&1); then
         break
     fi
     if ((SECONDS >= deadline)); then
