@@ -208,7 +208,7 @@ write_configuration() {
     # check below fetches the page instead.
     local https=false site_url=http://127.0.0.1:$port
     [[ -n $tls_certificate ]] && https=true && site_url=
-    local socket=$DB_SOCKET admin_password_file= tls_ca_file=
+    local socket=$DB_SOCKET admin_password_file='' tls_ca_file=''
     [[ -n $db_host ]] && socket= && admin_password_file=$CONF_DIR/db_admin_password
     [[ -n $db_tls_ca ]] && tls_ca_file=$CONF_DIR/db-ca.pem
     # Passkeys need a host name served over HTTPS (browsers refuse IP addresses and plain HTTP
