@@ -15,7 +15,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DMICROBLOG_WERROR=ON
 endif
 
-.PHONY: soak all build deps run test test-unit test-integration test-e2e test-deploy test-sanitize fuzz check-fresh-host format clean bench release
+.PHONY: soak all build deps run test test-unit test-integration test-e2e test-deploy test-cluster test-sanitize fuzz check-fresh-host format clean bench release
 
 all: build
 
@@ -35,8 +35,8 @@ test: deps build
 	@if [ "$$(id -u)" -eq 0 ]; then \
 		cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS); \
 	else \
-		echo "make test: leaving out the deploy tests, which need root (sudo make test-deploy)"; \
-		cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE deploy; \
+		echo "make test: leaving out the deploy and cluster tests, which need root (sudo make test-deploy test-cluster)"; \
+		cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'deploy|cluster'; \
 	fi
 
 test-unit: build
@@ -51,6 +51,10 @@ test-e2e: deps build
 # The deployment scripts against a throwaway Debian 12 host (root; part of `make test` too).
 test-deploy: deps build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -L deploy
+
+# Two app hosts on a 3-node Galera cluster, in network namespaces (root; part of `make test` too).
+test-cluster: deps build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -L cluster
 
 # The unit and integration tests again, with every program built under AddressSanitizer
 # and UndefinedBehaviorSanitizer; any report fails the test that triggered it.

@@ -3,6 +3,7 @@
 
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <poll.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -51,6 +52,7 @@ constexpr unsigned int kNodeNotReady = ER_UNKNOWN_COM_ERROR;
 // The connection is gone or its statement handles are stale: reconnecting can help.
 bool is_connection_error(unsigned int code) {
     return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == CR_CONNECTION_ERROR ||
+           code == CR_SSL_CONNECTION_ERROR /* a TLS connection's end of file */ ||
            code == CR_CONN_HOST_ERROR || code == ER_UNKNOWN_STMT_HANDLER || code == kNodeNotReady ||
            code == 1927 /* killed */;
 }
@@ -58,6 +60,14 @@ bool is_connection_error(unsigned int code) {
 // Failures where the server never ran the statement, so running it again cannot do it twice.
 bool failed_before_running(unsigned int code) {
     return code == CR_SERVER_GONE_ERROR || code == ER_UNKNOWN_STMT_HANDLER || code == kNodeNotReady;
+}
+
+// Whether an idle connection was closed by the server's side (it stopped, crashed or killed the
+// connection): then the end of file or reset is already waiting on the socket. Looking costs one
+// poll; finding it before sending means the statement goes to a live server, not into doubt.
+bool closed_by_server(MYSQL* connection) {
+    pollfd socket{static_cast<int>(mysql_get_socket(connection)), POLLIN | POLLRDHUP, 0};
+    return poll(&socket, 1, 0) > 0;
 }
 
 // "Duplicate entry 'x' for key 'users_email_key'" -> "users_email_key".
@@ -281,6 +291,13 @@ void Database::fail_connection_call(const std::string& what) {
     throw std::runtime_error(message);
 }
 
+void Database::leave_server() {
+    disconnect();
+    // A server that dropped the connection is suspect: the next one is tried first.
+    if (!config_.db_hosts.empty())
+        current_host_ = (current_host_ + 1) % config_.db_hosts.size();
+}
+
 void Database::disconnect() {
     for (Statement& statement : statements_) {
         if (statement.handle != nullptr)
@@ -311,6 +328,8 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
     Statement& statement = statements_.at(id);
     bool rerun_after_loss = false;
     for (int attempt = 0;; ++attempt) {
+        if (connection_ != nullptr && !session_bound_ && closed_by_server(connection_))
+            leave_server();
         connect();
         auto started = std::chrono::steady_clock::now();
         try {
@@ -330,12 +349,10 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
                 throw DatabaseUnavailable(std::string("MariaDB is busy: ") + e.what());
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
-            disconnect();
-            if (config_.db_hosts.size() > 1) {
-                // A server that dropped the connection is suspect: the next one is tried first.
-                current_host_ = (current_host_ + 1) % config_.db_hosts.size();
-            } else if (std::chrono::steady_clock::now() - started >=
-                       std::chrono::seconds(config_.db_timeout_seconds)) {
+            leave_server();
+            if (config_.db_hosts.size() <= 1 &&
+                std::chrono::steady_clock::now() - started >=
+                    std::chrono::seconds(config_.db_timeout_seconds)) {
                 // Lost after waiting the whole read timeout: the one server does not answer
                 // (frozen or overwhelmed), and a new connection would only wait as long again.
                 retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;

@@ -106,6 +106,8 @@ class Database {
     // Connects to one server (db_hosts[index], or the socket) and prepares every statement.
     void open(size_t index);
     void disconnect();
+    // Disconnects from a server that failed, so that the next connect tries another first.
+    void leave_server();
     // Runs one statement without parameters or results (transaction control).
     void run_simple(const char* sql);
     void prepare_handle(Statement& statement);

@@ -22,6 +22,9 @@ packages=(
     # debootstrapped root cached as a zstd tarball, booted with systemd-nspawn in network
     # namespaces, reached over ssh.
     debootstrap systemd-container zstd iproute2 openssh-client
+    # The cluster tests (tests/cluster): Galera, and what its state transfers use (rsync, and
+    # stunnel to encrypt them when the nodes have TLS).
+    galera-4 rsync stunnel4
 )
 
 # dpkg -s also succeeds for a package that was removed but left its configuration behind,
