@@ -77,7 +77,7 @@ check-fresh-host:
 # Measures the pages with wrk against a private stack under build/bench/ (see bench/bench.py) and
 # writes build/bench/results.txt and .json. Variables given to make reach it as environment:
 # DURATION=3s, CONNECTIONS, THREADS, SCALE=large, COMPARE=http://127.0.0.1:PORT with
-# COMPARE_USER and COMPARE_PASSWORD.
+# COMPARE_USER and COMPARE_PASSWORD. As root it ends with a cluster scenario (CLUSTER=no leaves it out).
 bench: deps build
 	@BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 bench/bench.py
 

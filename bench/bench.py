@@ -16,9 +16,15 @@ the large database is held to (report.LARGE_SMALL_KEY_SCENARIOS) are measured in
 Without SCALE the stack has only the demo data, as the PHP-FPM peer does.
 
 Environment: BUILD_DIR (absolute), DURATION (wrk's -d, default 10s), CONNECTIONS (32),
-THREADS (one per four cores, at least one), SCALE (large), COMPARE, COMPARE_USER, COMPARE_PASSWORD. Exits 1 when any scenario
-failed, 2 when it could not run.
+THREADS (one per four cores, at least one), SCALE (large), COMPARE, COMPARE_USER, COMPARE_PASSWORD,
+CLUSTER (no: leave out the cluster scenario). Exits 1 when any scenario failed, 2 when it could
+not run.
+
+Run as root, it ends with the cluster scenario (bench/cluster_scenario.py): the signed-in home
+page through a front nginx to one app host, then to two, on a 3-node Galera cluster, every host a
+network namespace of this machine.
 """
+import json
 import os
 import re
 import secrets
@@ -105,6 +111,7 @@ class Settings:
         self.compare_password = env.get("COMPARE_PASSWORD") or ""
         if self.compare and not (self.compare_user and self.compare_password):
             raise UsageError("COMPARE needs COMPARE_USER and COMPARE_PASSWORD of an account there")
+        self.cluster = os.geteuid() == 0 and env.get("CLUSTER") != "no"
         self.out_dir = os.path.join(self.build_dir, "bench")
         # Short: the stack's Unix socket paths under it must stay within 107 bytes.
         self.var_dir = os.path.join(self.out_dir, "var-large" if self.scale == "large" else "var")
@@ -115,6 +122,7 @@ class Settings:
     def summary(self):
         return {"threads": self.load.threads, "connections": self.load.connections,
                 "duration": self.load.duration, "scale": self.scale, "compare": self.compare,
+                "cluster": self.cluster,
                 "cores": len(os.sched_getaffinity(0))}
 
 
@@ -420,6 +428,23 @@ class Run:
         self.figures["hash_bound_rounds"] = {"password_cost": cost, "processes": processes,
                                              "seconds": HASH_BOUND_SECONDS, "rounds": bounds}
 
+    def measure_cluster(self):
+        """The cluster scenario, in a process of its own (it enters the cluster's namespaces)."""
+        say("cluster: 3 Galera nodes, 2 app hosts and a front in namespaces; home page signed in, "
+            "through one app host, then two, for %s each" % self.settings.load.duration)
+        load_settings = self.settings.load
+        command = [sys.executable, os.path.join(REPO_DIR, "bench", "cluster_scenario.py"),
+                   str(load_settings.threads), str(load_settings.connections),
+                   load_settings.duration, self.wrk_dir]
+        env = dict(os.environ, MICROBLOG_BUILD_DIR=self.settings.build_dir)
+        log_path = os.path.join(self.settings.out_dir, "cluster.log")
+        with open(log_path, "w") as log:
+            done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+                                  timeout=600 + 2 * load_settings.seconds(), check=False)
+        if done.returncode != 0:
+            raise RuntimeError("the cluster scenario could not run; see %s" % log_path)
+        self.results["cluster"] = json.loads(done.stdout)
+
     def measure_theirs(self):
         settings = self.settings
         site = Site("theirs", settings.compare, settings.compare_user, settings.compare_password,
@@ -538,6 +563,8 @@ def report_text(run):
                   report.scenario_table(theirs), "",
                   "Ours / theirs (requests/s, same sitting, one after the other):",
                   report.comparison_table(ours, theirs)]
+    if run.results.get("cluster"):
+        parts += cluster_lines(run.results["cluster"])
     details = "\n".join(filter(None, (report.failure_details(label, results)
                                       for label, results in run.results.items())))
     if details:
@@ -545,6 +572,18 @@ def report_text(run):
     parts += log_problem_lines(figures.get("small", {}).get("log_problems", {}), "small stack ")
     parts += log_problem_lines(figures.get("log_problems", {}), "")
     return "\n".join(parts) + "\n"
+
+
+def cluster_lines(results):
+    lines = ["", "Cluster (3 Galera nodes, app hosts and a front nginx as network namespaces of "
+                 "this one machine; home page signed in, through the front):",
+             report.scenario_table(results)]
+    one, two = results.get("one_app_host"), results.get("two_app_hosts")
+    if one and two and not one["failed"] and not two["failed"]:
+        lines.append("two app hosts / one: %.2f (the hosts share this machine's cores: this shows "
+                     "the cost of the front and the cluster, not a speed-up)" % (
+                         two["requests_per_second"] / one["requests_per_second"]))
+    return lines
 
 
 def stack_lines(results, figures, title, shared_ceiling=None):
@@ -664,6 +703,8 @@ def main():
         run.measure_ours()
         if settings.compare:
             run.measure_theirs()
+        if settings.cluster:
+            run.measure_cluster()
     except KeyboardInterrupt:
         say("interrupted; our stack was stopped")
         return 130

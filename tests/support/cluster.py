@@ -339,25 +339,33 @@ class AppHost:
 class Front:
     """nginx with nginx/front.conf.in before the app hosts."""
 
-    def __init__(self, network, octet, app_hosts, directory):
+    def __init__(self, network, octet, app_hosts, directory, more_listeners=None):
+        """more_listeners: {port: app hosts}, each port a front of its own to those hosts."""
         self.netns, self.address = network.add_host("front", octet)
-        self.app_hosts = app_hosts
+        self.listeners = {FRONT_PORT: app_hosts}
+        self.listeners.update(more_listeners or {})
         self.dir = os.path.join(directory, "front")
         self.process = None
 
     @property
     def url(self):
-        return "http://%s:%d" % (self.address, FRONT_PORT)
+        return self.url_at(FRONT_PORT)
+
+    def url_at(self, port):
+        return "http://%s:%d" % (self.address, port)
+
+    def site(self, template, port, app_hosts):
+        servers = "\n    ".join("server %s:%d max_fails=1 fail_timeout=10s;" % (h.address, APP_PORT)
+                                for h in app_hosts)
+        return template.replace("microblog_app_hosts", "microblog_app_hosts_%d" % port).replace(
+            "@APP_HOSTS@", servers).replace("@LISTEN@", "%s:%d" % (self.address, port))
 
     def start(self, timeout=20):
         for sub in ("tmp", "logs"):
             os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
         with open(os.path.join(REPO_DIR, "nginx", "front.conf.in")) as f:
-            site = f.read()
-        servers = "\n    ".join("server %s:%d max_fails=1 fail_timeout=10s;" % (h.address, APP_PORT)
-                               for h in self.app_hosts)
-        site = site.replace("@APP_HOSTS@", servers).replace(
-            "@LISTEN@", "%s:%d" % (self.address, FRONT_PORT))
+            template = f.read()
+        site = "\n".join(self.site(template, port, hosts) for port, hosts in self.listeners.items())
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write("user root root;\nworker_processes 1;\npid %(d)s/nginx.pid;\n"
