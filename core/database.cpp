@@ -135,7 +135,16 @@ struct ParamBinding {
 }  // namespace
 
 Database::Database(const Config& config, Account account)
-    : config_(config), account_(account), session_bound_(account == Account::kAdministrator) {}
+    : config_(config),
+      account_(account),
+      session_bound_(account == Account::kAdministrator),
+      hosts_(config.db_hosts) {
+    // Migrations' named lock lives on one node of a Galera cluster, not the cluster: every app
+    // host's administrator tries the nodes in one order, whatever order its routes use, so two
+    // migrate runs meet on the same node and wait for each other.
+    if (account == Account::kAdministrator)
+        std::sort(hosts_.begin(), hosts_.end());
+}
 
 Database::~Database() {
     disconnect();
@@ -162,7 +171,7 @@ void Database::connect() {
         throw DatabaseUnavailable("MariaDB was unreachable a moment ago; trying again shortly",
                                   true);
     // From the server that served last, each in turn once.
-    size_t servers = std::max<size_t>(config_.db_hosts.size(), 1);
+    size_t servers = std::max<size_t>(hosts_.size(), 1);
     std::string failures;
     for (size_t tried = 0; tried < servers; ++tried) {
         size_t index = (current_host_ + tried) % servers;
@@ -200,8 +209,8 @@ void Database::open(size_t index) {
     const char* password = admin ? (admin_secret.empty() ? nullptr : admin_secret.c_str())
                                  : config_.db_password.c_str();
     unsigned long flags = admin ? CLIENT_MULTI_STATEMENTS : 0;
-    bool remote = !config_.db_hosts.empty();
-    const std::string host = remote ? config_.db_hosts.at(index) : "localhost";
+    bool remote = !hosts_.empty();
+    const std::string host = remote ? hosts_.at(index) : "localhost";
     if (remote) {
         unsigned int protocol = MYSQL_PROTOCOL_TCP;
         mysql_options(connection, MYSQL_OPT_PROTOCOL, &protocol);
@@ -294,8 +303,8 @@ void Database::fail_connection_call(const std::string& what) {
 void Database::leave_server() {
     disconnect();
     // A server that dropped the connection is suspect: the next one is tried first.
-    if (!config_.db_hosts.empty())
-        current_host_ = (current_host_ + 1) % config_.db_hosts.size();
+    if (!hosts_.empty())
+        current_host_ = (current_host_ + 1) % hosts_.size();
 }
 
 void Database::disconnect() {
@@ -350,9 +359,8 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
             leave_server();
-            if (config_.db_hosts.size() <= 1 &&
-                std::chrono::steady_clock::now() - started >=
-                    std::chrono::seconds(config_.db_timeout_seconds)) {
+            if (hosts_.size() <= 1 && std::chrono::steady_clock::now() - started >=
+                                          std::chrono::seconds(config_.db_timeout_seconds)) {
                 // Lost after waiting the whole read timeout: the one server does not answer
                 // (frozen or overwhelmed), and a new connection would only wait as long again.
                 retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;

@@ -103,7 +103,7 @@ class Database {
         MYSQL_STMT* handle = nullptr;
     };
 
-    // Connects to one server (db_hosts[index], or the socket) and prepares every statement.
+    // Connects to one server (hosts_[index], or the socket) and prepares every statement.
     void open(size_t index);
     void disconnect();
     // Disconnects from a server that failed, so that the next connect tries another first.
@@ -124,7 +124,9 @@ class Database {
     bool opened_ = false;
     // A connect failed: no new attempt before this time (see kReconnectInterval).
     std::chrono::steady_clock::time_point retry_not_before_{};
-    // The server of db_hosts that answered last: tried first, so a worker stays on one node
+    // db_hosts in the order this connection tries them.
+    std::vector<std::string> hosts_;
+    // The server of hosts_ that answered last: tried first, so a worker stays on one node
     // (fewer write conflicts between nodes) until it fails.
     size_t current_host_ = 0;
     MYSQL* connection_ = nullptr;

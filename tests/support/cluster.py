@@ -292,6 +292,7 @@ class AppHost:
         self.secrets = secrets
         self.config = dict(UNLIMITED_RATES, db_timeout_seconds=DB_TIMEOUT_SECONDS, **(config or {}))
         self.process = None
+        self.ready = False
         self.output_path = os.path.join(directory, name + ".out")
 
     @property
@@ -319,10 +320,12 @@ class AppHost:
             if not line:
                 break
             if line.startswith(READY_LINE):
+                self.ready = True
                 return self
         raise RuntimeError("app host %s did not start:\n%s" % (self.name, self.output_tail()))
 
     def kill(self):
+        self.ready = False
         kill_namespace_processes(self.netns)
         if self.process:
             self.process.wait()
