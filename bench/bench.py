@@ -565,6 +565,8 @@ def report_text(run):
                   report.comparison_table(ours, theirs)]
     if run.results.get("cluster"):
         parts += cluster_lines(run.results["cluster"])
+    if "cluster_error" in figures:
+        parts += ["", "Cluster: FAILED: %s" % figures["cluster_error"]]
     details = "\n".join(filter(None, (report.failure_details(label, results)
                                       for label, results in run.results.items())))
     if details:
@@ -677,7 +679,7 @@ def large_small_comparison(run):
 
 
 def any_failed(run):
-    return any(result["failed"] for results in run.results.values() for result in results.values())
+    return "cluster_error" in run.figures or any(result["failed"] for results in run.results.values() for result in results.values())
 
 
 # ---------------------------------------------------------------- main
@@ -704,7 +706,10 @@ def main():
         if settings.compare:
             run.measure_theirs()
         if settings.cluster:
-            run.measure_cluster()
+            try:
+                run.measure_cluster()
+            except (RuntimeError, subprocess.SubprocessError, ValueError) as error:
+                run.figures["cluster_error"] = str(error)
     except KeyboardInterrupt:
         say("interrupted; our stack was stopped")
         return 130

@@ -39,7 +39,10 @@ def main():
         galera.create_accounts(secrets["db_password"], secrets["db_admin_password"])
         front_address = network.address(10)
         apps = [cluster.AppHost("app%d" % i, network, 20 + i, galera, directory, secrets,
-                                first_node=i - 1, config={"trusted_proxies": front_address})
+                                first_node=i - 1,
+                                # One session per connection, all of one user.
+                                config={"trusted_proxies": front_address,
+                                        "max_sessions_per_user": 10000})
                 for i in (1, 2)]
         for app in apps:
             app.start()

@@ -26,7 +26,12 @@ FRONT_PORT = 8080
 
 
 def sh(argv, check=True, timeout=60, **kwargs):
-    return subprocess.run(argv, check=check, timeout=timeout, capture_output=True, text=True, **kwargs)
+    result = subprocess.run(argv, check=False, timeout=timeout, capture_output=True, text=True,
+                            **kwargs)
+    if check and result.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(argv), result.returncode,
+                                                   (result.stderr or result.stdout).strip()[-2000:]))
+    return result
 
 
 def netns_pids(netns):
@@ -400,4 +405,7 @@ def test_directory(name):
     path = os.path.join(TEST_VAR_ROOT, name)
     subprocess.run(["rm", "-rf", path], check=True)
     os.makedirs(path)
+    # The database nodes run as mysql, which must reach their folders below (make bench runs
+    # under umask 077).
+    os.chmod(path, 0o755)
     return path
