@@ -31,24 +31,10 @@ def main():
     network = cluster.Network("mbb", subnet=78)
     try:
         network.start()
-        directory = cluster.test_directory("bench-cluster")
-        galera = cluster.GaleraCluster(network, directory)
-        galera.start()
-        secrets = {"db_password": os.urandom(16).hex(), "db_admin_password": os.urandom(16).hex(),
-                   "secret_key": os.urandom(32).hex(), "two_factor_key": os.urandom(32).hex()}
-        galera.create_accounts(secrets["db_password"], secrets["db_admin_password"])
-        front_address = network.address(10)
-        apps = [cluster.AppHost("app%d" % i, network, 20 + i, galera, directory, secrets,
-                                first_node=i - 1,
-                                # One session per connection, all of one user.
-                                config={"trusted_proxies": front_address,
-                                        "max_sessions_per_user": 10000})
-                for i in (1, 2)]
-        for app in apps:
-            app.start()
-        front = cluster.Front(network, 10, apps, directory,
-                              more_listeners={ONE_HOST_PORT: apps[:1]})
-        front.start()
+        # One session per connection, all of one user.
+        _, _, front = cluster.start_site(network, cluster.test_directory("bench-cluster"),
+                                         app_config={"max_sessions_per_user": 10000},
+                                         more_listeners={ONE_HOST_PORT: 1})
         one_host = front.url_at(ONE_HOST_PORT)
         client_netns, _ = network.add_host("client", 100)
         cluster.enter_client_namespace(client_netns)

@@ -26,29 +26,7 @@ state = {}
 def setUpModule():
     unittest.addModuleCleanup(network.stop)
     network.start()
-    directory = cluster.test_directory("cluster")
-    galera = cluster.GaleraCluster(network, directory)
-    galera.start()
-    # The sizes run-local.sh makes them: 16 bytes for passwords, 32 for keys, in hex.
-    secrets = {"db_password": os.urandom(16).hex(), "db_admin_password": os.urandom(16).hex(),
-               "secret_key": os.urandom(32).hex(), "two_factor_key": os.urandom(32).hex()}
-    galera.create_accounts(secrets["db_password"], secrets["db_admin_password"])
-    front_address = network.address(10)
-    config = {"trusted_proxies": front_address}
-    apps = [cluster.AppHost("app%d" % i, network, 20 + i, galera, directory, secrets,
-                            first_node=i - 1, config=config) for i in (1, 2)]
-    # Both at once, each starting on another database node: their migrations meet anyway.
-    starting = [threading.Thread(target=app.start) for app in apps]
-    for thread in starting:
-        thread.start()
-    for thread in starting:
-        thread.join()
-    for app in apps:
-        if not app.ready:
-            raise RuntimeError("app host %s did not start:\n%s" % (app.name, app.output_tail()))
-    front = cluster.Front(network, 10, apps, directory)
-    assert front.address == front_address
-    front.start()
+    galera, apps, front = cluster.start_site(network, cluster.test_directory("cluster"))
     client_netns, client_address = network.add_host("client", 100)
     cluster.enter_client_namespace(client_netns)
     state.update(galera=galera, apps=apps, front=front, client_address=client_address)

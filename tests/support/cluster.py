@@ -10,6 +10,7 @@ import ctypes
 import os
 import signal
 import subprocess
+import threading
 import time
 
 from stack import BUILD_DIR, READY_LINE, REPO_DIR, TEST_VAR_ROOT, UNLIMITED_RATES
@@ -315,10 +316,11 @@ class AppHost:
                    WORKERS="2", DB_HOSTS=self.db_hosts, DB_TLS_CA_FILE=self.cluster.tls["ca"],
                    DB_ADMIN=ADMIN_USER, LISTEN_ADDRESS=self.address)
         env["CONFIG_OVERRIDES"] = " ".join("%s=%s" % item for item in self.config.items())
-        output = open(self.output_path, "a")
-        self.process = subprocess.Popen(
-            ["ip", "netns", "exec", self.netns, os.path.join(REPO_DIR, "deploy", "run-local.sh")],
-            env=env, stdout=subprocess.PIPE, stderr=output, text=True, start_new_session=True)
+        with open(self.output_path, "a") as output:
+            self.process = subprocess.Popen(
+                ["ip", "netns", "exec", self.netns,
+                 os.path.join(REPO_DIR, "deploy", "run-local.sh")],
+                env=env, stdout=subprocess.PIPE, stderr=output, text=True, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
@@ -348,10 +350,10 @@ class Front:
     """nginx with nginx/front.conf.in before the app hosts."""
 
     def __init__(self, network, octet, app_hosts, directory, more_listeners=None):
-        """more_listeners: {port: app hosts}, each port a front of its own to those hosts."""
+        """more_listeners: {port: n}, each port a front of its own to the first n app hosts."""
         self.netns, self.address = network.add_host("front", octet)
         self.listeners = {FRONT_PORT: app_hosts}
-        self.listeners.update(more_listeners or {})
+        self.listeners.update({port: app_hosts[:n] for port, n in (more_listeners or {}).items()})
         self.dir = os.path.join(directory, "front")
         self.process = None
 
@@ -399,6 +401,36 @@ class Front:
                 return f.read()[-3000:]
         except OSError:
             return "(no log)"
+
+
+FRONT_OCTET = 10
+
+
+def start_site(network, directory, app_config=None, more_listeners=None):
+    """The whole set-up: the Galera cluster with its accounts, two app hosts started at once
+    (app N tries database node N first) trusting the front, and the front before them.
+    Returns (cluster, app hosts, front)."""
+    galera = GaleraCluster(network, directory)
+    galera.start()
+    # The sizes run-local.sh makes them: 16 bytes for passwords, 32 for keys, in hex.
+    secrets = {"db_password": os.urandom(16).hex(), "db_admin_password": os.urandom(16).hex(),
+               "secret_key": os.urandom(32).hex(), "two_factor_key": os.urandom(32).hex()}
+    galera.create_accounts(secrets["db_password"], secrets["db_admin_password"])
+    config = dict({"trusted_proxies": network.address(FRONT_OCTET)}, **(app_config or {}))
+    apps = [AppHost("app%d" % i, network, 20 + i, galera, directory, secrets, first_node=i - 1,
+                    config=config) for i in (1, 2)]
+    # Both at once, each starting on another database node: their migrations meet anyway.
+    starting = [threading.Thread(target=app.start) for app in apps]
+    for thread in starting:
+        thread.start()
+    for thread in starting:
+        thread.join()
+    for app in apps:
+        if not app.ready:
+            raise RuntimeError("app host %s did not start:\n%s" % (app.name, app.output_tail()))
+    front = Front(network, FRONT_OCTET, apps, directory, more_listeners)
+    front.start()
+    return galera, apps, front
 
 
 def test_directory(name):
