@@ -104,11 +104,13 @@ class ClusterTest(unittest.TestCase):
             killed_app = self.apps[0]
             traffic.mark("app host killed")
             killed_app.kill()
+            traffic.mark("app host dead")
             time.sleep(4)
             # The node app2 (the one left) works through: its connections die with it.
             killed_node = self.galera.nodes[1]
             traffic.mark("database node killed")
             killed_node.kill()
+            traffic.mark("database node dead")
             time.sleep(8)
             traffic.mark("both coming back")
             killed_node.start()
@@ -122,15 +124,15 @@ class ClusterTest(unittest.TestCase):
         print("\n" + report, file=sys.stderr)
         self.assertGreater(traffic.count("POST /login", ok=True), 20, report)
         self.assertGreater(traffic.count("POST /register", ok=True), 10, report)
-        app_kill = traffic.marks["app host killed"]
-        node_kill = traffic.marks["database node killed"]
         for failure in traffic.failures:
-            # A POST already on its way to the killed app host may fail, as may a registration
-            # whose INSERT was on the killed database node: whether that landed is unknown, so it
-            # answers 503 rather than run twice (a sign-in's own writes can be run again).
-            at_app_kill = failure.started <= app_kill <= failure.ended and failure.method == "POST"
-            at_node_kill = (failure.started <= node_kill <= failure.ended and
-                            failure.path == "/register" and failure.status == 503)
+            # A POST already on its way to the app host while it was being killed may fail, as
+            # may a registration whose INSERT was on the database node while it was being
+            # killed: whether that landed is unknown, so it answers 503 rather than run twice (a
+            # sign-in's own writes can be run again).
+            at_app_kill = failure.method == "POST" and traffic.overlaps(
+                failure, "app host killed", "app host dead")
+            at_node_kill = (failure.path == "/register" and failure.status == 503 and
+                            traffic.overlaps(failure, "database node killed", "database node dead"))
             self.assertTrue(at_app_kill or at_node_kill, "%s\n%s" % (failure, report))
         # Nothing lost or duplicated: every account the site confirmed exists once on every node.
         for node in self.galera.nodes:
@@ -181,6 +183,10 @@ class Traffic:
 
     def mark(self, name):
         self.marks[name] = self.now()
+
+    def overlaps(self, outcome, first_mark, last_mark):
+        """Whether the request was under way at some moment between the two marks."""
+        return outcome.started <= self.marks[last_mark] and outcome.ended >= self.marks[first_mark]
 
     def start(self, threads):
         for _ in range(threads):
