@@ -5,6 +5,8 @@ set -euo pipefail
 usage() {
     cat <<'USAGE'
 usage: deploy/install.sh [options]     (as root, from an unpacked release)
+       deploy/install.sh --database-node [options]   a database node of a Galera cluster
+                                      instead (deploy/install-database-node.sh --help)
 
 Installs this release on this host, or upgrades to it, with no failed request:
   - installs the missing runtime packages (deploy/runtime-packages.txt);
@@ -54,6 +56,11 @@ die() {
 }
 
 RELEASE_DIR=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
+# A database node is another kind of host, with a script of its own.
+if [[ ${1:-} == --database-node ]]; then
+    shift
+    exec "$RELEASE_DIR/deploy/install-database-node.sh" "$@"
+fi
 # shellcheck source=deploy/lib/steps.sh
 source "$RELEASE_DIR/deploy/lib/steps.sh"
 # shellcheck source=deploy/lib/routes.sh
@@ -221,6 +228,7 @@ write_configuration() {
     fi
     fill_template "$RELEASE_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" \
         "DB_SOCKET=$socket" "DB_HOST=$db_host" "DB_PORT=$db_port" "DB_TLS_CA_FILE=$tls_ca_file" \
+        "DB_TIMEOUT_SECONDS=$(db_timeout_for "$db_host")" \
         "DB_NAME=$db_name" \
         "DB_USER=$db_user" "DB_ADMIN_PASSWORD_FILE=$admin_password_file" \
         "SECRETS_DIR=$CONF_DIR" "APP_DIR=$CURRENT_LINK" "DB_ADMIN=$db_admin_user" \

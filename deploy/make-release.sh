@@ -68,9 +68,10 @@ for program in "${programs[@]}"; do
 done
 cp -R -- "$REPO_DIR/templates" "$REPO_DIR/static" "$REPO_DIR/sql" "$REPO_DIR/nginx" "$root/"
 cp -R -- "$REPO_DIR/deploy/lib" "$REPO_DIR/deploy/systemd" "$REPO_DIR/deploy/fail2ban" "$root/deploy/"
-cp -- "$REPO_DIR"/deploy/{install,rollback,backup,restore,uninstall,rotate-secret-key}.sh \
-    "$REPO_DIR/deploy/microblog.conf.in" "$REPO_DIR/deploy/runtime-packages.txt" "$root/deploy/"
-cp -- "$REPO_DIR"/docs/{deploy,configuration}.md "$root/docs/"
+cp -- "$REPO_DIR"/deploy/{install,install-database-node,rollback,backup,restore,uninstall,rotate-secret-key}.sh \
+    "$REPO_DIR"/deploy/{microblog.conf.in,galera-node.cnf.in} \
+    "$REPO_DIR"/deploy/{runtime,database-node}-packages.txt "$root/deploy/"
+cp -- "$REPO_DIR"/docs/{deploy,configuration,scaling}.md "$root/docs/"
 printf '%s\n' "$version" >"$root/VERSION"
 # Files as the host should see them: readable by all, changed by root only.
 chmod -R u=rwX,go=rX -- "$root"

@@ -298,10 +298,11 @@ db_password=$(<"$SECRETS_DIR/db_password")
 # checked before the database starts, so a mistake in them costs no start and stop of MariaDB. ---
 if [[ -n $DB_HOSTS ]]; then
     db_settings=("DB_SOCKET=" "DB_HOST=$DB_HOSTS" "DB_PORT=$DB_PORT" "DB_TLS_CA_FILE=$DB_TLS_CA_FILE"
-        "DB_ADMIN_PASSWORD_FILE=$SECRETS_DIR/db_admin_password")
+        "DB_ADMIN_PASSWORD_FILE=$SECRETS_DIR/db_admin_password"
+        "DB_TIMEOUT_SECONDS=$(db_timeout_for "$DB_HOSTS")")
 else
     db_settings=("DB_SOCKET=$DB_SOCKET" "DB_HOST=" "DB_PORT=3306" "DB_TLS_CA_FILE="
-        "DB_ADMIN_PASSWORD_FILE=")
+        "DB_ADMIN_PASSWORD_FILE=" "DB_TIMEOUT_SECONDS=$(db_timeout_for "")")
 fi
 fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" "${db_settings[@]}" \
     "DB_NAME=$DB_NAME" "DB_USER=$DB_USER" \

@@ -63,6 +63,16 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON $database.* TO '$account'@'localhost';
 SQL
 }
 
+# Prints db_timeout_seconds for the db_host list HOSTS: on a Galera cluster (several hosts) above
+# its evs.suspect_timeout (5 s), as commits wait that long after a node dies; else 2.
+db_timeout_for() {
+    if [[ $1 == *,* ]]; then
+        echo 8
+    else
+        echo 2
+    fi
+}
+
 # Prints the value of KEY in the configuration FILE (`key = value` lines, # comments), or
 # DEFAULT when the key is absent. Read as text, never run: the file is data.
 config_value() {

@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from throwaway_host import ThrowawayHost, runtime_packages  # noqa: E402
+from throwaway_host import ThrowawayHost, image_packages  # noqa: E402
 
 host = ThrowawayHost("selftest", subnet_index=200)
 
@@ -74,9 +74,10 @@ class ThrowawayHostTest(unittest.TestCase):
         # Nor does the host itself have a route out.
         self.assertEqual(host.run("ip route show default").stdout.strip(), "")
 
-    def test_every_runtime_package_is_installed(self):
-        packages = runtime_packages()
+    def test_every_package_of_an_app_host_and_a_database_node_is_installed(self):
+        packages = image_packages()
         self.assertIn("mariadb-server", packages)
+        self.assertIn("stunnel4", packages)
         result = host.run(["dpkg-query", "-W", "-f", "${Package} ${Status}\\n"] + packages, check=False)
         status = dict(line.split(" ", 1) for line in result.stdout.splitlines())
         missing = [p for p in packages if status.get(p) != "install ok installed"]

@@ -15,7 +15,7 @@ from stack import BUILD_DIR, REPO_DIR  # noqa: E402
 
 DEPLOY = os.path.join(REPO_DIR, "deploy")
 SCRIPTS = sorted(glob.glob(os.path.join(DEPLOY, "*.sh")) + glob.glob(os.path.join(DEPLOY, "lib", "*.sh")))
-HOST_SCRIPTS = ["install.sh", "deploy.sh", "rollback.sh", "backup.sh", "restore.sh", "uninstall.sh",
+HOST_SCRIPTS = ["install.sh", "install-database-node.sh", "deploy.sh", "rollback.sh", "backup.sh", "restore.sh", "uninstall.sh",
                 "make-release.sh", "rotate-secret-key.sh"]
 
 
@@ -36,6 +36,41 @@ class ScriptsLintTest(unittest.TestCase):
                 self.assertRegex(result.stdout, r"(?i)^usage: (deploy/)?%s\b" % re.escape(name))
                 wrong = subprocess.run([path, "--no-such-option"], capture_output=True, text=True, timeout=30)
                 self.assertEqual(wrong.returncode, 2, name)
+
+    def test_a_database_node_install_refuses_bad_options_before_touching_anything(self):
+        # As nobody: were a check missing, the script would stop at "run me as root" (exit 1)
+        # instead of going on to change this machine's MariaDB.
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        with tempfile.TemporaryDirectory() as folder:
+            os.chmod(folder, 0o755)
+            tls = []
+            for option, name in (("--tls-ca", "ca.pem"), ("--tls-certificate", "node.pem"),
+                                 ("--tls-key", "node.key")):
+                open(os.path.join(folder, name), "w").close()
+                tls += [option, os.path.join(folder, name)]
+            node = ["--cluster-address", "10.0.0.1,10.0.0.2", "--node-address", "10.0.0.1"]
+            cases = {
+                "a node outside the cluster": (["--cluster-address", "10.0.0.1,10.0.0.2",
+                                                "--node-address", "10.0.0.3", *tls], "--node-address"),
+                "a missing key": ([*node, *tls[:-2]], "--tls-ca"),
+                "an address with a space": (["--cluster-address", "10.0.0.1, 10.0.0.2",
+                                             "--node-address", "10.0.0.1", *tls], "--cluster-address"),
+                "one password file only": ([*node, *tls, "--db-password-file", tls[1]], "go together"),
+            }
+            for case, (options, message) in cases.items():
+                with self.subTest(case=case):
+                    # Through install.sh, as an operator would call it.
+                    result = subprocess.run(
+                        [*as_nobody, os.path.join(DEPLOY, "install.sh"), "--database-node", *options],
+                        capture_output=True, text=True, timeout=30)
+                    self.assertEqual(result.returncode, 2, result.stderr)
+                    self.assertIn(message, result.stderr)
+            # The same options, made right, pass the checks and reach the root check.
+            if as_nobody:
+                result = subprocess.run([*as_nobody, os.path.join(DEPLOY, "install.sh"), "--database-node",
+                                         *node, *tls], capture_output=True, text=True, timeout=30)
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertIn("run me as root", result.stderr)
 
     def test_units_pass_systemd_analyze_verify(self):
         # verify checks that ExecStart exists, so the copies point at this build's programs;

@@ -8,6 +8,7 @@ once with "Network is unreachable" if it names an address outside, instead of le
 Needs root."""
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -24,6 +25,7 @@ ADMIN_USER = "microblog_admin"
 DB_TIMEOUT_SECONDS = 8
 APP_PORT = 8080
 FRONT_PORT = 8080
+GALERA_TEMPLATE = os.path.join(REPO_DIR, "deploy", "galera-node.cnf.in")
 
 
 def sh(argv, check=True, timeout=60, **kwargs):
@@ -91,15 +93,21 @@ class Network:
     def add_host(self, name, octet):
         netns = "%s-%s" % (self.prefix, name)
         sh(["ip", "netns", "add", netns])
-        port = "p%d" % octet
-        sh(["ip", "-n", self.bridge_ns, "link", "add", port, "type", "veth", "peer", "name",
-            "eth0", "netns", netns])
-        sh(["ip", "-n", self.bridge_ns, "link", "set", port, "master", "br0", "up"])
-        sh(["ip", "-n", netns, "addr", "add", self.address(octet) + "/24", "dev", "eth0"])
-        sh(["ip", "-n", netns, "link", "set", "eth0", "up"])
-        sh(["ip", "-n", netns, "link", "set", "lo", "up"])
+        self.attach(netns, octet)
         self.hosts[name] = netns
         return netns, self.address(octet)
+
+    def attach(self, netns, octet, device="eth0"):
+        """Plugs an existing namespace (a throwaway host's, say) into the bridge as `device`
+        with the address of `octet`. The plug goes when the namespace does."""
+        port = "p%d" % octet
+        sh(["ip", "-n", self.bridge_ns, "link", "add", port, "type", "veth", "peer", "name",
+            device, "netns", netns])
+        sh(["ip", "-n", self.bridge_ns, "link", "set", port, "master", "br0", "up"])
+        sh(["ip", "-n", netns, "addr", "add", self.address(octet) + "/24", "dev", device])
+        sh(["ip", "-n", netns, "link", "set", device, "up"])
+        sh(["ip", "-n", netns, "link", "set", "lo", "up"])
+        return self.address(octet)
 
     def stop(self):
         names = [n for n in os.listdir("/run/netns") if n.startswith(self.prefix + "-")] \
@@ -120,6 +128,18 @@ def enter_client_namespace(netns):
             raise OSError(ctypes.get_errno(), "setns " + netns)
     finally:
         os.close(fd)
+
+
+def fill_template(path, values):
+    """The text of a deploy template with each @NAME@ replaced, as deploy/lib/steps.sh does."""
+    with open(path) as f:
+        text = f.read()
+    for name, value in values.items():
+        text = text.replace("@%s@" % name, value)
+    unfilled = re.findall(r"@[A-Z][A-Z_]*@", text)
+    if unfilled:
+        raise ValueError("%s: placeholders not filled in: %s" % (path, unfilled))
+    return text
 
 
 def make_certificates(directory, addresses):
@@ -154,37 +174,35 @@ class GaleraNode:
         self.process = None
 
     def write_config(self):
+        """deploy/galera-node.cnf.in, as install-database-node.sh fills it on a host, then what
+        sets this node apart from the others on one machine: its own files and a small pool."""
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         tls = self.cluster.tls
-        settings = {
+        galera = fill_template(GALERA_TEMPLATE, {
+            "CLUSTER_NAME": self.cluster.name,
+            "CLUSTER_ADDRESS": ",".join(n.address for n in self.cluster.nodes),
+            "NODE_ADDRESS": self.address,
+            "NODE_NAME": self.name,
+            "TLS_CA": tls["ca"],
+            "TLS_CERT": tls["cert"],
+            "TLS_KEY": tls["key"],
+        })
+        local = {
             "datadir": os.path.join(self.dir, "data"),
             "socket": self.socket,
             "pid-file": os.path.join(self.dir, "mysqld.pid"),
             "log-error": self.log,
             "tmpdir": os.path.join(self.dir, "tmp"),
-            "bind-address": self.address,
             "port": "3306",
             # As on a host: the SST's rsync daemon then runs as mysql too, and can write there.
             "user": "mysql",
-            "skip-name-resolve": "ON",
             "innodb-buffer-pool-size": "64M",
-            "binlog-format": "ROW",
-            "innodb-autoinc-lock-mode": "2",
-            "wsrep-on": "ON",
-            "wsrep-provider": "/usr/lib/galera/libgalera_smm.so",
-            "wsrep-cluster-name": self.cluster.name,
-            "wsrep-cluster-address": "gcomm://" + ",".join(n.address for n in self.cluster.nodes),
-            "wsrep-node-address": self.address,
-            "wsrep-node-name": self.name,
-            "wsrep-sst-method": "rsync",
-            "ssl-ca": tls["ca"],
-            "ssl-cert": tls["cert"],
-            "ssl-key": tls["key"],
         }
         self.config = os.path.join(self.dir, "my.cnf")
         with open(self.config, "w") as f:
-            f.write("[mariadbd]\n")
-            for key, value in settings.items():
+            f.write(galera)
+            f.write("\n# This machine's test node.\n")
+            for key, value in local.items():
                 f.write("%s = %s\n" % (key, value))
 
     def install(self):

@@ -44,8 +44,9 @@ script passes it on with `-F`:
 
 The root filesystem: debootstrap (minbase plus systemd, dbus, openssh-server, iproute2,
 ca-certificates), the workstation's Debian apt sources, then every package of
-deploy/runtime-packages.txt installed with `apt-get install --no-install-recommends` in a chroot
-from the workstation side (which can reach the mirror). Services the packages' postinst enables
+deploy/runtime-packages.txt and deploy/database-node-packages.txt (an app host or a database
+node) installed with `apt-get install --no-install-recommends` in a chroot from the workstation
+side (which can reach the mirror). Services the packages' postinst enables
 (mariadb, nginx) start at boot, as on a real host. The result is cached as
 $MICROBLOG_BUILD_DIR/hosts/bookworm-<key>.tar.zst (default build/hosts/), keyed by the package
 list, the apt sources and this module's recipe; the first build takes a few minutes, later
@@ -79,6 +80,8 @@ REPO_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("MICROBLOG_BUILD_DIR", os.path.join(REPO_DIR, "build"))
 HOSTS_DIR = os.path.join(BUILD_DIR, "hosts")
 RUNTIME_PACKAGES = os.path.join(REPO_DIR, "deploy", "runtime-packages.txt")
+# A throwaway host can be an app host or a database node of a Galera cluster.
+PACKAGE_LISTS = [RUNTIME_PACKAGES, os.path.join(REPO_DIR, "deploy", "database-node-packages.txt")]
 
 PREFIX = "mbt-"
 SUITE = "bookworm"
@@ -120,13 +123,19 @@ def _die_with_parent():
     _LIBC.prctl(1, signal.SIGKILL)
 
 
-def runtime_packages(path=RUNTIME_PACKAGES):
-    """The package names of deploy/runtime-packages.txt (one per line, '#' starts a comment)."""
+def listed_packages(path):
+    """The package names of a list such as deploy/runtime-packages.txt (one per line, '#' starts
+    a comment)."""
     packages = []
     with open(path) as f:
         for line in f:
             packages.extend(line.split("#", 1)[0].split())
     return packages
+
+
+def image_packages():
+    """Every package of the image: those of an app host and those of a database node."""
+    return sorted(set(name for path in PACKAGE_LISTS for name in listed_packages(path)))
 
 
 def debian_mirror():
@@ -195,7 +204,7 @@ def _image_recipe_key():
         "include": DEBOOTSTRAP_INCLUDE,
         "mirror": debian_mirror(),
         "sources": sources,
-        "packages": sorted(set(runtime_packages())),
+        "packages": image_packages(),
         "code": inspect.getsource(_build_image) + inspect.getsource(_provision_root),
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
@@ -292,8 +301,8 @@ def _build_image(path):
         with open(os.path.join(root, "etc/hosts"), "w") as f:
             f.write("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
         started = time.monotonic()
-        _provision_root(root, runtime_packages())
-        log("runtime packages: %.0f s" % (time.monotonic() - started))
+        _provision_root(root, image_packages())
+        log("packages: %.0f s" % (time.monotonic() - started))
         os.unlink(unsafe_io)
         # Per host at start(): host name, ssh host keys, authorized_keys. The machine id stays
         # empty so each boot gets its own; no resolver (the host has no network but its veth).
