@@ -119,20 +119,6 @@ check_options() {
     fi
 }
 
-install_packages() {
-    local package status missing=()
-    while read -r package; do
-        [[ -z $package || $package == \#* ]] && continue
-        status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-        [[ $status == "install ok installed" ]] || missing+=("$package")
-    done <"$RELEASE_DIR/deploy/database-node-packages.txt"
-    ((${#missing[@]} > 0)) || return 0
-    say "installing packages: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-        die "apt-get could not install ${missing[*]}"
-}
-
 # Returns 0 when it changed a file MariaDB reads at start.
 install_configuration() {
     local changed=1 stage
@@ -163,10 +149,24 @@ node_synced() {
         $(status_value wsrep_cluster_status) == Primary ]]
 }
 
+# A second cluster beside a running one would split the data for good: a node that answers on
+# Galera's port means this one must join it.
+refuse_bootstrap_beside_a_running_node() {
+    local address
+    for address in ${cluster_address//,/ }; do
+        [[ $address == "$node_address" ]] && continue
+        # shellcheck disable=SC2016  # $1 is the inner shell's
+        if timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/4567"' _ "$address" 2>/dev/null; then
+            die "the node at $address is running the cluster: join it (leave out --bootstrap)"
+        fi
+    done
+}
+
 # A new cluster from this node, or this node into the running one (a full or incremental state
 # transfer, which systemd's start waits for).
 start_node() {
     if [[ -n $bootstrap ]] && ((${cluster_size:-0} < 2)); then
+        refuse_bootstrap_beside_a_running_node
         say "starting a new cluster $cluster_name from this node"
         systemctl stop mariadb
         galera_new_cluster || die "MariaDB did not start a new cluster (journalctl -u mariadb)"
@@ -215,7 +215,7 @@ SQL
 
 check_options
 ((EUID == 0)) || die "run me as root (sudo $0)"
-install_packages
+install_missing_packages "$RELEASE_DIR/deploy/database-node-packages.txt"
 configuration_changed=
 install_configuration && configuration_changed=1
 cluster_size=

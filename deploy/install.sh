@@ -144,21 +144,6 @@ if ! grep -qx 'VERSION_ID="12"' /etc/os-release 2>/dev/null; then
     say "warning: this is not Debian 12, the system this release was built and tested for"
 fi
 
-# --- Packages: apt only for what is missing, so a host without a mirror installs too. ---
-install_packages() {
-    local package status missing=()
-    while read -r package; do
-        [[ -z $package || $package == \#* ]] && continue
-        status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-        [[ $status == "install ok installed" ]] || missing+=("$package")
-    done <"$RELEASE_DIR/deploy/runtime-packages.txt"
-    ((${#missing[@]} > 0)) || return 0
-    say "installing packages: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-        die "apt-get could not install ${missing[*]}"
-}
-
 ensure_user() {
     getent passwd "$APP_USER" >/dev/null && return 0
     say "creating the system user $APP_USER"
@@ -415,7 +400,7 @@ check_site_page() {
     [[ $page == *'name="csrf_token"'* ]] || die "$scheme://$name:$port/login is not the sign-in page"
 }
 
-install_packages
+install_missing_packages "$RELEASE_DIR/deploy/runtime-packages.txt"
 ensure_user
 install_release
 write_configuration

@@ -63,6 +63,22 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON $database.* TO '$account'@'localhost';
 SQL
 }
 
+# Installs the packages of the list FILE (one per line, # comments) that are missing: apt only
+# for those, so a host without a mirror installs too. The caller defines say MESSAGE as well.
+install_missing_packages() {
+    local list=$1 package status missing=()
+    while read -r package; do
+        [[ -z $package || $package == \#* ]] && continue
+        status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+        [[ $status == "install ok installed" ]] || missing+=("$package")
+    done <"$list"
+    ((${#missing[@]} > 0)) || return 0
+    say "installing packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
+        die "apt-get could not install ${missing[*]}"
+}
+
 # Prints db_timeout_seconds for the db_host list HOSTS: on a Galera cluster (several hosts) above
 # its evs.suspect_timeout (5 s), as commits wait that long after a node dies; else 2.
 db_timeout_for() {

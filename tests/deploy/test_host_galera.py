@@ -70,12 +70,15 @@ def on(host, command, check=True, input=None, timeout=120):
     return result
 
 
+def install_command(index, *options):
+    return [RELEASE + "/deploy/install.sh", "--database-node",
+            "--cluster-address", CLUSTER_ADDRESS, "--node-address", NODE_ADDRESSES[index],
+            "--tls-ca", "/root/ca.pem", "--tls-certificate", "/root/node.pem",
+            "--tls-key", "/root/node.key", *options]
+
+
 def install_node(index, *options):
-    command = [RELEASE + "/deploy/install.sh", "--database-node",
-               "--cluster-address", CLUSTER_ADDRESS, "--node-address", NODE_ADDRESSES[index],
-               "--tls-ca", "/root/ca.pem", "--tls-certificate", "/root/node.pem",
-               "--tls-key", "/root/node.key", *options]
-    return on(nodes[index], shlex.join(command), timeout=600)
+    return on(nodes[index], shlex.join(install_command(index, *options)), timeout=600)
 
 
 def sql(node, statement):
@@ -152,6 +155,18 @@ class GaleraHostsTest(unittest.TestCase):
         self.assertNotIn("starting", result.stderr)
         self.assertIn("synced in the cluster microblog of 3 nodes", result.stderr)
 
+    def test_03a_a_stopped_node_is_not_made_a_second_cluster(self):
+        nodes[2].run(["systemctl", "stop", "mariadb.service"])
+        wait_synced(nodes[0], 2)
+        refused = on(nodes[2], shlex.join(install_command(2, "--bootstrap")), check=False)
+        self.assertEqual(refused.returncode, 1, refused.stderr)
+        self.assertIn("is running the cluster: join it", refused.stderr)
+        self.assertEqual(nodes[2].run(["systemctl", "is-active", "mariadb.service"], check=False).stdout.strip(),
+                         "inactive")
+        install_node(2)
+        for node in nodes:
+            wait_synced(node, 3)
+
     def test_04_an_app_host_installs_against_the_cluster_and_serves(self):
         on(app, shlex.join([RELEASE + "/deploy/install.sh", "--db-host", CLUSTER_ADDRESS,
                             "--db-tls-ca", "/root/ca.pem", "--db-password-file", "/root/app.pw",
@@ -169,6 +184,7 @@ class GaleraHostsTest(unittest.TestCase):
 
     def test_05_a_killed_node_is_restarted_and_rejoins_while_the_site_serves(self):
         cookie = browser("session", site_url(), USER, PASSWORD).stdout.strip()
+        killed = mariadb_pid(nodes[0])
         nodes[0].run(["systemctl", "kill", "--signal=SIGKILL", "mariadb.service"])
         # The app host's first node is gone: its workers move on, and a sign-in still works.
         self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
@@ -178,6 +194,7 @@ class GaleraHostsTest(unittest.TestCase):
            input="%s\n" % PASSWORD)
         # systemd brings it back (Restart=on-abnormal), and it catches up on what it missed.
         wait_synced(nodes[0], 3)
+        self.assertNotEqual(mariadb_pid(nodes[0]), killed)
         self.assertEqual(sql(nodes[0], "SELECT COUNT(*) FROM microblog.users WHERE username = 'while_down'"), "1")
 
 
