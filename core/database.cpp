@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "log.h"
+
 namespace microblog {
 namespace {
 
@@ -151,12 +153,24 @@ Database::~Database() {
 }
 
 Database::StatementId Database::prepare(std::string sql, Repeatable repeatable) {
-    bool insert_once = repeatable == Repeatable::kInsertOnce;
-    bool can_repeat = repeatable != Repeatable::kNo || starts_with_select(sql);
-    statements_.push_back(Statement{std::move(sql), can_repeat, insert_once});
+    if (starts_with_select(sql))
+        repeatable = Repeatable::kYes;
+    statements_.push_back(Statement{std::move(sql), repeatable});
     if (connection_ != nullptr)
         prepare_handle(statements_.back());
     return statements_.size() - 1;
+}
+
+void Database::housekeep(StatementId id, const std::vector<Value>& params, std::string_view what) {
+    try {
+        execute(id, params);
+    } catch (const DatabaseBusy& e) {
+        log_line(std::string(what) + " skipped: " + e.what());
+    } catch (const DatabaseUnavailable&) {
+        throw;
+    } catch (const std::runtime_error& e) {
+        log_line(std::string(what) + " skipped: " + e.what());
+    }
 }
 
 void Database::connect() {
@@ -345,7 +359,8 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             return run(statement, params);
         } catch (const StatementError& e) {
             // Run again after a lost connection: the first run had landed.
-            if (e.code() == ER_DUP_ENTRY && statement.insert_once && rerun_after_loss)
+            if (e.code() == ER_DUP_ENTRY && statement.repeatable == Repeatable::kInsertOnce &&
+                rerun_after_loss)
                 return Result{{}, 1, 0};
             if (e.code() == ER_DUP_ENTRY)
                 throw DuplicateKey(e.what(), duplicate_key_name(e.what()));
@@ -355,7 +370,7 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             if (e.code() == ER_LOCK_DEADLOCK && !in_transaction_ && attempt < kDeadlockRetries)
                 continue;
             if (is_busy_error(e.code()))
-                throw DatabaseUnavailable(std::string("MariaDB is busy: ") + e.what());
+                throw DatabaseBusy(std::string("MariaDB is busy: ") + e.what());
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
             leave_server();
@@ -365,8 +380,8 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
                 // (frozen or overwhelmed), and a new connection would only wait as long again.
                 retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;
             }
-            bool may_retry =
-                !session_bound_ && (statement.repeatable || failed_before_running(e.code()));
+            bool may_retry = !session_bound_ && (statement.repeatable != Repeatable::kNo ||
+                                                 failed_before_running(e.code()));
             if (rerun_after_loss || !may_retry) {
                 throw DatabaseUnavailable(std::string("MariaDB connection lost: ") + e.what());
             }

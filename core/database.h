@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -28,6 +29,13 @@ class DatabaseUnavailable : public std::runtime_error {
 
   private:
     bool already_logged_;
+};
+
+// The database answers but gave up on the statement: a lock wait or the statement's time limit
+// ran out. The request gets a 503 page all the same; housekeeping skips the statement.
+class DatabaseBusy : public DatabaseUnavailable {
+  public:
+    using DatabaseUnavailable::DatabaseUnavailable;
 };
 
 // An INSERT or UPDATE hit a unique key; `key()` names the index (e.g. users_email_key).
@@ -82,6 +90,11 @@ class Database {
     // whose state a new connection would lack. Throws DatabaseUnavailable, DuplicateKey, or
     // std::runtime_error.
     Result execute(StatementId id, const std::vector<Value>& params);
+    // Runs a housekeeping statement (a sweep of expired rows) that the request's answer does not
+    // depend on: when it fails (a lock wait with another worker's sweep, or a write conflict
+    // with one on another Galera node) it is logged as `what` and skipped, since the next sweep
+    // does its work. A database that is gone still throws DatabaseUnavailable.
+    void housekeep(StatementId id, const std::vector<Value>& params, std::string_view what);
     // Opens the connection now (workers do this at start); throws DatabaseUnavailable.
     void connect();
 
@@ -98,8 +111,7 @@ class Database {
   private:
     struct Statement {
         std::string sql;
-        bool repeatable;
-        bool insert_once;
+        Repeatable repeatable;  // a SELECT is kYes whatever prepare() was told
         MYSQL_STMT* handle = nullptr;
     };
 

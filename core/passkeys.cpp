@@ -42,7 +42,7 @@ PasskeyStore::PasskeyStore(Database& db, const Signer& signer, const CookiePolic
 IssuedChallenge PasskeyStore::issue_challenge(const std::string& ceremony, long long user_id) {
     std::string token = random_bytes(kTokenBytes);
     IssuedChallenge issued{random_bytes(kChallengeBytes), ""};
-    db_.execute(sweep_, {});
+    db_.housekeep(sweep_, {}, "webauthn_challenges sweep");
     db_.execute(insert_challenge_, {Bytes{sha256(token)}, Bytes{issued.challenge}, ceremony,
                                     user_id, static_cast<long long>(kChallengeSeconds)});
     issued.cookie =

@@ -29,7 +29,7 @@ PendingSignIns::PendingSignIns(Database& db, const Signer& signer, const CookieP
 
 std::string PendingSignIns::start(long long user_id, bool remember_me, const std::string& next) {
     std::string token = random_bytes(kTokenBytes);
-    db_.execute(sweep_, {});
+    db_.housekeep(sweep_, {}, "pending_sign_ins sweep");
     db_.execute(insert_, {Bytes{sha256(token)}, user_id, remember_me ? 1LL : 0LL,
                           next.size() <= kMaxNextLength ? next : std::string(),
                           static_cast<long long>(kLifetimeSeconds)});

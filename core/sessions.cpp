@@ -8,7 +8,6 @@
 #include "csrf.h"
 #include "encoding.h"
 #include "http_error.h"
-#include "log.h"
 
 namespace microblog {
 namespace {
@@ -114,23 +113,11 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
           db.prepare("UPDATE sessions SET token_hash = ?, confirmed_at = UTC_TIMESTAMP() "
                      "WHERE token_hash = ?")) {}
 
-// Housekeeping only: two sign-ins sweeping the same rows through two Galera nodes conflict, and
-// the loser's sweep is skipped rather than its sign-in failed; the next sign-in sweeps again.
-void SessionStore::sweep_expired(long long idle_minutes) {
-    try {
-        db_.execute(delete_expired_, {idle_minutes});
-    } catch (const DatabaseUnavailable&) {
-        throw;
-    } catch (const std::runtime_error& e) {
-        log_line(std::string("sessions sweep skipped: ") + e.what());
-    }
-}
-
 std::string SessionStore::start(long long user_id, bool remember_me, const SessionOrigin& origin) {
     std::string token = random_bytes(kTokenBytes);
     long long hours = remember_me ? 24LL * config_.remember_me_days : config_.session_hours;
     long long idle_minutes = config_.session_idle_minutes;
-    sweep_expired(idle_minutes);
+    db_.housekeep(delete_expired_, {idle_minutes}, "sessions sweep");
     db_.execute(insert_, {Bytes{sha256(token)}, Bytes{random_bytes(kPublicIdBytes)}, user_id, hours,
                           remember_me ? 1LL : 0LL, stored_user_agent(origin.user_agent),
                           origin.ip_address.substr(0, kMaxAddressLength)});

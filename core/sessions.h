@@ -60,7 +60,6 @@ class SessionStore {
     std::string clear_cookie() const { return cookies_.clear(kSessionCookie); }
 
   private:
-    void sweep_expired(long long idle_minutes);
     std::string session_cookie(const std::string& token, std::optional<long> max_age) const;
     std::string renewed_cookie(const std::string& token, const std::string& key);
 

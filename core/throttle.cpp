@@ -5,8 +5,6 @@
 // evaluates them left to right (MariaDB's default) or simultaneously (SIMULTANEOUS_ASSIGNMENT).
 #include "throttle.h"
 
-#include "log.h"
-
 namespace microblog {
 namespace {
 // Dead rows deleted per new row at most: more than one, so the dead never pile up, and few, so
@@ -48,13 +46,7 @@ void LoginThrottle::record_failure(const std::string& username) {
     // 1: a new row (2: an existing one changed).
     if (result.affected_rows != 1)
         return;
-    try {
-        db_.execute(sweep_, {kSweepRows});
-    } catch (const std::runtime_error& e) {
-        // Housekeeping only (a lock wait with another worker's sweep, say): the next new row
-        // sweeps again, and the sign-in's answer does not depend on it.
-        log_line(std::string("login_throttle sweep skipped: ") + e.what());
-    }
+    db_.housekeep(sweep_, {kSweepRows}, "login_throttle sweep");
 }
 
 void LoginThrottle::reset(const std::string& username) {

@@ -119,13 +119,13 @@ check_options() {
     fi
 }
 
-# Returns 0 when it changed a file MariaDB reads at start.
+# Returns 0 when it changed a file MariaDB reads at start, 1 when all were already right.
 install_configuration() {
-    local changed=1 stage
+    local changed='' stage
     install -d -m 0750 -o root -g mysql -- "$TLS_DIR"
-    install_if_changed "$tls_ca" "$TLS_DIR/ca.pem" 0644 root:mysql && changed=0
-    install_if_changed "$tls_certificate" "$TLS_DIR/node.pem" 0644 root:mysql && changed=0
-    install_if_changed "$tls_key" "$TLS_DIR/node.key" 0640 root:mysql && changed=0
+    install_if_changed "$tls_ca" "$TLS_DIR/ca.pem" 0644 root:mysql && changed=1
+    install_if_changed "$tls_certificate" "$TLS_DIR/node.pem" 0644 root:mysql && changed=1
+    install_if_changed "$tls_key" "$TLS_DIR/node.key" 0640 root:mysql && changed=1
     stage=$(mktemp)
     fill_template "$RELEASE_DIR/deploy/galera-node.cnf.in" "$stage" \
         "CLUSTER_NAME=$cluster_name" "CLUSTER_ADDRESS=$cluster_address" \
@@ -133,10 +133,10 @@ install_configuration() {
         "TLS_CA=$TLS_DIR/ca.pem" "TLS_CERT=$TLS_DIR/node.pem" "TLS_KEY=$TLS_DIR/node.key"
     if install_if_changed "$stage" "$CONFIG_FILE" 0644; then
         say "wrote $CONFIG_FILE"
-        changed=0
+        changed=1
     fi
     rm -f -- "$stage"
-    return $changed
+    [[ -n $changed ]]
 }
 
 status_value() {
