@@ -288,7 +288,7 @@ class GaleraCluster:
         """The database and its two accounts, made once on one node (Galera copies them): the
         application may change rows only, and only over TLS; the administrator runs migrations."""
         self.nodes[0].sql(
-            "CREATE DATABASE IF NOT EXISTS %(db)s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+            "CREATE DATABASE IF NOT EXISTS %(db)s CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;"
             "CREATE USER IF NOT EXISTS '%(app)s'@'%%' IDENTIFIED BY '%(app_pw)s' REQUIRE SSL;"
             "GRANT SELECT, INSERT, UPDATE, DELETE ON %(db)s.* TO '%(app)s'@'%%';"
             "CREATE USER IF NOT EXISTS '%(admin)s'@'%%' IDENTIFIED BY '%(admin_pw)s' REQUIRE SSL;"
