@@ -165,12 +165,20 @@ void Database::housekeep(StatementId id, const std::vector<Value>& params, std::
     try {
         execute(id, params);
     } catch (const DatabaseBusy& e) {
-        log_line(std::string(what) + " skipped: " + e.what());
+        skip_housekeeping(what, e);
     } catch (const DatabaseUnavailable&) {
         throw;
     } catch (const std::runtime_error& e) {
-        log_line(std::string(what) + " skipped: " + e.what());
+        skip_housekeeping(what, e);
     }
+}
+
+// Called from a catch block: inside a transaction, rethrows what it caught, since a failed
+// statement may have taken the transaction with it (a deadlock rolls it back whole).
+void Database::skip_housekeeping(std::string_view what, const std::exception& failure) {
+    if (in_transaction_)
+        throw;
+    log_line(std::string(what) + " skipped: " + failure.what());
 }
 
 void Database::connect() {

@@ -93,7 +93,8 @@ class Database {
     // Runs a housekeeping statement (a sweep of expired rows) that the request's answer does not
     // depend on: when it fails (a lock wait with another worker's sweep, or a write conflict
     // with one on another Galera node) it is logged as `what` and skipped, since the next sweep
-    // does its work. A database that is gone still throws DatabaseUnavailable.
+    // does its work. A database that is gone still throws DatabaseUnavailable, and inside a
+    // transaction every failure is thrown.
     void housekeep(StatementId id, const std::vector<Value>& params, std::string_view what);
     // Opens the connection now (workers do this at start); throws DatabaseUnavailable.
     void connect();
@@ -115,6 +116,7 @@ class Database {
         MYSQL_STMT* handle = nullptr;
     };
 
+    void skip_housekeeping(std::string_view what, const std::exception& failure);
     // Connects to one server (hosts_[index], or the socket) and prepares every statement.
     void open(size_t index);
     void disconnect();
