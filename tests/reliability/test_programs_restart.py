@@ -5,6 +5,7 @@ that is killed or stopped is started again by the local stack, which keeps runni
 its old workers stays behind serving the old socket."""
 import os
 import signal
+import socket
 import sys
 import time
 import unittest
@@ -31,6 +32,15 @@ def wait_for(condition, what, seconds=20):
             return value
         time.sleep(0.05)
     raise AssertionError("%s did not happen within %d s:\n%s" % (what, seconds, stack.log_tail()))
+
+
+def index_socket_accepts():
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(os.path.join(stack.var_dir, "run", "index.sock"))
+            return True
+        except OSError:
+            return False
 
 
 def index_processes():
@@ -86,18 +96,22 @@ class ProgramsRestartTest(unittest.TestCase):
                                allow_redirects=False, timeout=30)
         return Load(send, threads=4, expected={200: "Hi, %s!" % self.name})
 
-    def assert_served_throughout(self, load, failures_allowed=None, gap_seconds=None):
+    def assert_served_throughout(self, load, failures_allowed=None, failures_within=None):
         """Only our 502 page besides the home page: at most `failures_allowed` of them, or all
-        within `gap_seconds` of each other (the moment no program listens)."""
+        within `failures_within` (start, end), the moments no program listened."""
         self.assertEqual(load.errors, [])
         self.assertEqual(load.unmarked(), [], "an answer that is not our page")
         statuses = load.statuses()
         self.assertLessEqual(set(statuses), {200, 502}, statuses)
         if failures_allowed is not None:
             self.assertLessEqual(statuses[502], failures_allowed, statuses)
-        if gap_seconds is not None and statuses[502]:
-            failed = [answer.at for answer in load.answers if answer.status == 502]
-            self.assertLess(max(failed) - min(failed), gap_seconds, statuses)
+        if failures_within is not None and statuses[502]:
+            start, end = failures_within
+            failed = [answer for answer in load.answers if answer.status == 502]
+            # Answered after the first moment, and sent before the second.
+            self.assertGreaterEqual(min(a.at + a.seconds for a in failed), start, statuses)
+            self.assertLessEqual(max(a.at for a in failed), end, "a 502 sent after the new program listened: %s"
+                                 % statuses)
         self.assertGreater(statuses[200], 100, statuses)
         self.assertIsNone(stack.process.poll(), "the stack stopped")
 
@@ -132,29 +146,34 @@ class ProgramsRestartTest(unittest.TestCase):
         wait_for(lambda: len(route_processes(stack, "index")[1]) == len(workers), "a new worker", seconds=5)
 
     def check_supervisor_replaced(self, how):
+        """Returns the load, and the moments between which no program may have listened: the
+        signal, and the first connection the new program took once the old workers had gone."""
         supervisor, workers = route_processes(stack, "index")
         old = index_processes()
         self.assertEqual(len(old), 1 + len(workers))
         with self.home_page_load() as load:
             time.sleep(1)
+            signalled_at = time.monotonic()
             os.kill(supervisor, how)
             new_supervisor = wait_for(lambda: (lambda s, w: s if s not in (None, supervisor) and w else None)(
                 *route_processes(stack, "index")), "a new index program")
             # The old workers finish the request in hand and go: none serves the old socket on.
             wait_for(lambda: not (index_processes() & old), "the old workers' exit", seconds=15)
+            wait_for(index_socket_accepts, "the new program listening")
+            listening_at = time.monotonic()
             time.sleep(1)
         self.assertNotEqual(new_supervisor, supervisor)
-        return load
+        return load, (signalled_at, listening_at)
 
     def test_a_killed_supervisor_is_started_again_and_its_workers_go(self):
-        load = self.check_supervisor_replaced(signal.SIGKILL)
+        load, no_one_listening = self.check_supervisor_replaced(signal.SIGKILL)
         # Between the old workers leaving and the new program listening, nginx finds no one
         # at the socket (on a host, systemd holds the socket, and connections wait instead).
-        self.assert_served_throughout(load, gap_seconds=2)
+        self.assert_served_throughout(load, failures_within=no_one_listening)
 
     def test_a_stopped_supervisor_is_started_again(self):
-        load = self.check_supervisor_replaced(signal.SIGTERM)
-        self.assert_served_throughout(load, gap_seconds=2)
+        load, no_one_listening = self.check_supervisor_replaced(signal.SIGTERM)
+        self.assert_served_throughout(load, failures_within=no_one_listening)
         with open(os.path.join(stack.var_dir, "log", "index.log")) as f:
             self.assertIn("starting it again", open(stack.output_path).read() + f.read())
 
