@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser import open_browser  # noqa: E402
-from client import Visitor, unique_name  # noqa: E402
+from client import Visitor, register_fresh_user  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from stack import Stack, sql_text  # noqa: E402
 
@@ -34,13 +34,7 @@ def setUpModule():
 
 
 def registered_user(testcase):
-    """A fresh account made over HTTP: these tests are about what comes after registering."""
-    visitor = Visitor(stack.url)
-    testcase.addCleanup(visitor.http.close)
-    name = unique_name("acct")
-    response = visitor.register(name, password=PASSWORD)
-    testcase.assertEqual(response.status_code, 302, response.text[:2000])
-    return name
+    return register_fresh_user(testcase, stack.url, PASSWORD, "acct")
 
 
 def make_confirmation_stale(name):

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser import is_stale, open_browser  # noqa: E402
-from client import Visitor, unique_name  # noqa: E402
+from client import register_fresh_user  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.virtual_authenticator import (  # noqa: E402
@@ -45,13 +45,7 @@ def site_url(path):
 
 
 def registered_user(testcase, prefix):
-    """A fresh account made over HTTP: these tests are about what comes after registering."""
-    visitor = Visitor(stack.url)
-    testcase.addCleanup(visitor.http.close)
-    name = unique_name(prefix)
-    response = visitor.register(name, password=PASSWORD)
-    testcase.assertEqual(response.status_code, 302, response.text[:2000])
-    return name
+    return register_fresh_user(testcase, stack.url, PASSWORD, prefix)
 
 
 def passkey_log():

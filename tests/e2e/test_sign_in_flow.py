@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser import open_browser  # noqa: E402
-from client import Visitor, unique_name  # noqa: E402
+from client import register_fresh_user, unique_name  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -42,13 +42,7 @@ def setUpModule():
 
 
 def registered_user(testcase):
-    """A fresh account made over HTTP, for tests about what comes after registering."""
-    visitor = Visitor(stack.url)
-    testcase.addCleanup(visitor.http.close)
-    name = unique_name()
-    response = visitor.register(name, password=PASSWORD)
-    testcase.assertEqual(response.status_code, 302, response.text[:2000])
-    return name
+    return register_fresh_user(testcase, stack.url, PASSWORD)
 
 
 class BrowserTestCase(unittest.TestCase):

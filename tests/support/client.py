@@ -65,3 +65,13 @@ class Visitor:
     def flashes(self, page_text):
         block = re.search(r'<ul class="flashes"[^>]*>(.*?)</ul>', page_text, re.S)
         return re.findall(r"<li>(.*?)</li>", block.group(1), re.S) if block else []
+
+
+def register_fresh_user(testcase, url, password, prefix="user"):
+    """A fresh account made over HTTP, for tests about what comes after registering; its name."""
+    visitor = Visitor(url)
+    testcase.addCleanup(visitor.http.close)
+    name = unique_name(prefix)
+    response = visitor.register(name, password=password)
+    testcase.assertEqual(response.status_code, 302, response.text[:2000])
+    return name
