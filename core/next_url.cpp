@@ -6,7 +6,7 @@
 namespace microblog {
 
 bool is_safe_next(std::string_view next) {
-    if (next.size() < 1 || next[0] != '/')
+    if (next.size() < 1 || next.size() > kMaxNextLength || next[0] != '/')
         return false;
     if (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))
         return false;

@@ -2,13 +2,20 @@
 // on this site. Anything else would make the login page an open redirect.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace microblog {
 
-// True for a path starting with exactly one '/', not followed by '/' or '\', with no
-// backslash, no control character (CR, LF, NUL...) and no scheme.
+// The longest `next` kept, in bytes as decoded. A redirect carries `next` URL-encoded, up to
+// three times longer (/login?next=..., /confirm?next=...): 3 x 2048 bytes still fits nginx's
+// 8 KiB request line when the browser follows it, and its FastCGI header buffer
+// (nginx/microblog.conf). A longer one is dropped like an unsafe one.
+constexpr std::size_t kMaxNextLength = 2048;
+
+// True for a path of at most kMaxNextLength bytes starting with exactly one '/', not followed
+// by '/' or '\', with no backslash, no control character (CR, LF, NUL...) and no scheme.
 bool is_safe_next(std::string_view next);
 
 // `next` made ready for a Location header when safe (characters not allowed in a URL

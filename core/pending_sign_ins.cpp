@@ -2,13 +2,12 @@
 #include "pending_sign_ins.h"
 
 #include "crypto.h"
+#include "next_url.h"
 
 namespace microblog {
 namespace {
 constexpr size_t kTokenBytes = 32;
 constexpr long kLifetimeSeconds = 5 * 60;
-// Longer `next` values are dropped: the sign-in then lands on the home page.
-constexpr size_t kMaxNextLength = 2048;
 }  // namespace
 
 PendingSignIns::PendingSignIns(Database& db, const Signer& signer, const CookiePolicy& cookies)
@@ -30,8 +29,9 @@ PendingSignIns::PendingSignIns(Database& db, const Signer& signer, const CookieP
 std::string PendingSignIns::start(long long user_id, bool remember_me, const std::string& next) {
     std::string token = random_bytes(kTokenBytes);
     db_.housekeep(sweep_, {}, "pending_sign_ins sweep");
+    // Only a `next` that can be followed is kept; it also fits next_path (kMaxNextLength).
     db_.execute(insert_, {Bytes{sha256(token)}, user_id, remember_me ? 1LL : 0LL,
-                          next.size() <= kMaxNextLength ? next : std::string(),
+                          is_safe_next(next) ? next : std::string(),
                           static_cast<long long>(kLifetimeSeconds)});
     return cookies_.set(kPendingSignInCookie, signer_.sign(kPendingSignInCookie, token),
                         kLifetimeSeconds);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <string>
 
 namespace microblog {
@@ -47,6 +48,13 @@ TEST(IsSafeNext, RejectsControlCharacters) {
     EXPECT_FALSE(is_safe_next("/a\x1b"));
 }
 
+TEST(IsSafeNext, KeepsUpToTheLongestNextAndDropsLonger) {
+    const std::string path = "/index?q=";
+    EXPECT_TRUE(is_safe_next(path + std::string(kMaxNextLength - path.size(), '%')));
+    EXPECT_FALSE(is_safe_next(path + std::string(kMaxNextLength - path.size() + 1, '%')));
+    EXPECT_FALSE(is_safe_next(path + std::string(8192, 'a')));
+}
+
 TEST(RedirectTarget, FallbackForUnsafeNext) {
     for (const std::string bad : {"", "//evil.example", "http://evil.example/", "/\\evil.example",
                                   "/index\r\nSet-Cookie: x=y", "index"}) {
@@ -66,6 +74,16 @@ TEST(RedirectTarget, PercentEncodesSpacesAndNonAscii) {
     EXPECT_EQ(redirect_target("/user/jos\xc3\xa9", "/index"), "/user/jos%C3%A9");
     EXPECT_EQ(redirect_target("/search?q=a b", "/index"), "/search?q=a%20b");
     EXPECT_EQ(redirect_target("/\"><script>", "/index"), "/%22%3E%3Cscript%3E");
+}
+
+TEST(RedirectTarget, KeepsTheLongestNextEncodedAndDropsLonger) {
+    const std::string path = "/search?q=";
+    const std::size_t spaces = kMaxNextLength - path.size();
+    std::string encoded = path;
+    for (std::size_t i = 0; i < spaces; ++i)
+        encoded += "%20";
+    EXPECT_EQ(redirect_target(path + std::string(spaces, ' '), "/index"), encoded);
+    EXPECT_EQ(redirect_target(path + std::string(spaces + 1, ' '), "/index"), "/index");
 }
 
 TEST(RedirectTarget, NeverContainsLineBreaksOrSpaces) {
