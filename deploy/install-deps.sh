@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
     # Build: compiler, build tools and the libraries the route programs link against.
-    g++ cmake make pkg-config
+    g++ cmake make pkg-config ccache
     libfcgi-dev libcgicc-dev libctemplate-dev libmariadb-dev libcrypt-dev libssl-dev
     libpwquality-dev liboath-dev libqrencode-dev nlohmann-json3-dev libgtest-dev clang-format
     # Run: the private stack deploy/run-local.sh starts, and the tools it calls (util-linux:

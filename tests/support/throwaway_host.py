@@ -48,8 +48,9 @@ deploy/runtime-packages.txt and deploy/database-node-packages.txt (an app host o
 node) installed with `apt-get install --no-install-recommends` in a chroot from the workstation
 side (which can reach the mirror). Services the packages' postinst enables
 (mariadb, nginx) start at boot, as on a real host. The result is cached as
-$MICROBLOG_BUILD_DIR/hosts/bookworm-<key>.tar.zst (default build/hosts/), keyed by the package
-list, the apt sources and this module's recipe; the first build takes a few minutes, later
+/var/cache/microblog-tests/hosts/bookworm-<key>.tar.zst (for root; $MICROBLOG_BUILD_DIR/hosts/
+otherwise, or $MICROBLOG_HOST_IMAGE_DIR), keyed by the package list, the apt sources and this
+module's recipe, so every clone on the machine shares it; the first build takes a few minutes, later
 starts extract a fresh copy per host (a few seconds) into $MICROBLOG_BUILD_DIR/hosts/run/mbt-NAME.
 
 Clean-up: stop() (and start(), for the leftovers of a crashed run with the same name) removes
@@ -78,7 +79,14 @@ import time
 
 REPO_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("MICROBLOG_BUILD_DIR", os.path.join(REPO_DIR, "build"))
-HOSTS_DIR = os.path.join(BUILD_DIR, "hosts")
+HOSTS_DIR = os.path.join(BUILD_DIR, "hosts")  # per-host state: run/mbt-NAME
+# The image outlives the build tree: a fresh clone (CI's every run) would otherwise debootstrap
+# it again, two minutes of each run. Its name carries the recipe key, so clones of different
+# commits share the folder safely.
+IMAGE_DIR = os.environ.get("MICROBLOG_HOST_IMAGE_DIR") or (
+    "/var/cache/microblog-tests/hosts" if os.geteuid() == 0 else HOSTS_DIR)
+# An image no clone has started a host from for this long is removed when another is built.
+IMAGE_UNUSED_DAYS = 7
 RUNTIME_PACKAGES = os.path.join(REPO_DIR, "deploy", "runtime-packages.txt")
 # A throwaway host can be an app host or a database node of a Galera cluster.
 PACKAGE_LISTS = [RUNTIME_PACKAGES, os.path.join(REPO_DIR, "deploy", "database-node-packages.txt")]
@@ -211,7 +219,7 @@ def _image_recipe_key():
 
 
 def image_path():
-    return os.path.join(HOSTS_DIR, "%s-%s.tar.zst" % (SUITE, _image_recipe_key()))
+    return os.path.join(IMAGE_DIR, "%s-%s.tar.zst" % (SUITE, _image_recipe_key()))
 
 
 def ensure_image():
@@ -219,9 +227,10 @@ def ensure_image():
     wait for one build). Returns (path, seconds spent building or 0.0)."""
     path = image_path()
     if os.path.exists(path):
+        os.utime(path)  # in use: see IMAGE_UNUSED_DAYS
         return path, 0.0
-    os.makedirs(HOSTS_DIR, exist_ok=True)
-    with open(os.path.join(HOSTS_DIR, ".lock"), "w") as lock:
+    os.makedirs(IMAGE_DIR, exist_ok=True)
+    with open(os.path.join(IMAGE_DIR, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if os.path.exists(path):
             return path, 0.0
@@ -267,10 +276,10 @@ exec chroot "$root" /usr/bin/env -i %s /bin/sh -ec '
 def _build_image(path):
     for tool, package in (("debootstrap", "debootstrap"), ("zstd", "zstd"), ("unshare", "util-linux")):
         _tool(tool, package)
-    for name in os.listdir(HOSTS_DIR):  # leftovers of an interrupted build (we hold the lock)
+    for name in os.listdir(IMAGE_DIR):  # leftovers of an interrupted build (we hold the lock)
         if name.startswith(".build-"):
-            _rmtree(os.path.join(HOSTS_DIR, name))
-    work = os.path.join(HOSTS_DIR, ".build-%d" % os.getpid())
+            _rmtree(os.path.join(IMAGE_DIR, name))
+    work = os.path.join(IMAGE_DIR, ".build-%d" % os.getpid())
     root = os.path.join(work, "root")
     os.makedirs(root)
     try:
@@ -324,10 +333,10 @@ def _build_image(path):
              "--use-compress-program=zstd -q -T2", "-cf", temporary, "."], timeout=1800)
         os.rename(temporary, path)  # atomic: a reader sees a whole tarball or none
         log("image %s: %.0f MB (tar %.0f s)" % (path, os.path.getsize(path) / 1e6, time.monotonic() - started))
-        for name in os.listdir(HOSTS_DIR):  # images of older recipes (unless just made)
-            old = os.path.join(HOSTS_DIR, name)
+        for name in os.listdir(IMAGE_DIR):  # images of other recipes no clone has used lately
+            old = os.path.join(IMAGE_DIR, name)
             if (name.startswith(SUITE + "-") and name.endswith(".tar.zst") and old != path
-                    and time.time() - os.path.getmtime(old) > 600):
+                    and time.time() - os.path.getmtime(old) > IMAGE_UNUSED_DAYS * 86400):
                 os.unlink(old)
     finally:
         _rmtree(work)
