@@ -265,6 +265,11 @@ void Database::open(size_t index) {
 }
 
 void Database::transaction(const std::function<void()>& work) {
+    if (in_transaction_) {
+        throw std::logic_error(
+            "Database::transaction inside a transaction: MariaDB would commit the outer one; "
+            "the outermost caller owns the transaction (core/database.h)");
+    }
     bool was_bound = session_bound_;
     run_simple("START TRANSACTION");
     session_bound_ = true;
