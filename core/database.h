@@ -62,6 +62,12 @@ struct Result {
     unsigned long long insert_id = 0;
 };
 
+// For a column of the row `handle` has just fetched that was longer than its buffer: all
+// `length` bytes of it, fetched again as `bind` says into a buffer that fits. Declared here for
+// its test; throws std::runtime_error when Connector/C cannot fetch it.
+std::string fetch_whole_column(MYSQL_STMT* handle, const MYSQL_BIND& bind, unsigned int column,
+                               unsigned long length);
+
 class Database {
   public:
     using StatementId = size_t;

@@ -89,5 +89,59 @@ TEST_F(DatabaseTest, TransactionsOneAfterAnotherAreNotNested) {
     EXPECT_EQ(rows_with_key(), "0");
 }
 
+// A statement of its own, on a connection of its own, with one row fetched into a buffer too
+// short for its one column.
+class FetchWholeColumnTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        const Config& config = stack_config();
+        connection_ = mysql_init(nullptr);
+        ASSERT_NE(connection_, nullptr);
+        ASSERT_NE(mysql_real_connect(connection_, "localhost", config.db_user.c_str(),
+                                     config.db_password.c_str(), config.db_name.c_str(), 0,
+                                     config.db_socket.c_str(), 0),
+                  nullptr)
+            << mysql_error(connection_);
+        handle_ = mysql_stmt_init(connection_);
+        ASSERT_NE(handle_, nullptr);
+        const std::string sql = "SELECT REPEAT('x', 100)";
+        ASSERT_EQ(mysql_stmt_prepare(handle_, sql.c_str(), sql.size()), 0);
+        ASSERT_EQ(mysql_stmt_execute(handle_), 0) << mysql_stmt_error(handle_);
+        ASSERT_EQ(mysql_stmt_store_result(handle_), 0) << mysql_stmt_error(handle_);
+        bind_ = MYSQL_BIND{};
+        bind_.buffer_type = MYSQL_TYPE_STRING;
+        bind_.buffer = short_buffer_;
+        bind_.buffer_length = sizeof short_buffer_;
+        bind_.length = &length_;
+        ASSERT_EQ(mysql_stmt_bind_result(handle_, &bind_), 0);
+        ASSERT_EQ(mysql_stmt_fetch(handle_), MYSQL_DATA_TRUNCATED);
+    }
+    void TearDown() override {
+        if (handle_ != nullptr)
+            mysql_stmt_close(handle_);
+        mysql_close(connection_);
+    }
+
+    MYSQL* connection_ = nullptr;
+    MYSQL_STMT* handle_ = nullptr;
+    MYSQL_BIND bind_{};
+    char short_buffer_[8] = {};
+    unsigned long length_ = 0;
+};
+
+TEST_F(FetchWholeColumnTest, ReturnsTheWholeColumn) {
+    EXPECT_EQ(length_, 100u);
+    EXPECT_EQ(fetch_whole_column(handle_, bind_, 0, length_), std::string(100, 'x'));
+}
+
+TEST_F(FetchWholeColumnTest, AFetchThatFailsThrowsInsteadOfReadingAsZeroBytes) {
+    try {
+        fetch_whole_column(handle_, bind_, 1, length_);
+        ADD_FAILURE() << "a column the row does not have was fetched";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("column 1"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace microblog
