@@ -93,8 +93,11 @@ Response enable(const Request& request, App& app) {
     Form form = code_form(request);
     form.require("code");
     std::vector<std::string> codes;
-    if (form.valid())
-        codes = app.two_factor().enable(user_id_of(request), form.value("code"), time(nullptr));
+    if (form.valid()) {
+        app.db().transaction([&] {
+            codes = app.two_factor().enable(user_id_of(request), form.value("code"), time(nullptr));
+        });
+    }
     const std::string& user = request.identity().username;
     if (codes.empty()) {
         form.add_error("code", kInvalidCode);

@@ -79,7 +79,8 @@ unsigned long parse_number(const std::string& key, const std::string& value, uns
     if (used == 0 || used != value.size() || !std::isdigit(static_cast<unsigned char>(value[0])) ||
         n < min || n > max) {
         throw std::runtime_error("configuration " + key + " must be a number from " +
-                                 std::to_string(min) + " to " + std::to_string(max));
+                                 std::to_string(min) + " to " + std::to_string(max) + ", not '" +
+                                 value + "'");
     }
     return n;
 }

@@ -47,6 +47,18 @@ std::string session_limits(unsigned int timeout_seconds) {
     return text;
 }
 
+// Sets a client option before connecting. Connector/C refuses only an option it does not know or
+// cannot store; going on would connect without a timeout, the character set or TLS, so it
+// closes the connection not yet opened and throws.
+void set_option(MYSQL* connection, mysql_option option, const void* value, const char* name) {
+    if (mysql_options(connection, option, value) != 0) {
+        std::string message = std::string("MariaDB Connector/C refused the option ") + name + ": " +
+                              mysql_error(connection);
+        mysql_close(connection);
+        throw DatabaseUnavailable(message);
+    }
+}
+
 // A Galera node that has lost the cluster's quorum refuses statements with this: another node
 // may still serve.
 constexpr unsigned int kNodeNotReady = ER_UNKNOWN_COM_ERROR;
@@ -136,6 +148,19 @@ struct ParamBinding {
 
 }  // namespace
 
+std::string fetch_whole_column(MYSQL_STMT* handle, const MYSQL_BIND& bind, unsigned int column,
+                               unsigned long length) {
+    std::string full(length, '\0');
+    MYSQL_BIND whole = bind;
+    whole.buffer = full.data();
+    whole.buffer_length = full.size();
+    if (mysql_stmt_fetch_column(handle, &whole, column, 0) != 0) {
+        throw std::runtime_error("cannot fetch the whole of column " + std::to_string(column) +
+                                 ": " + mysql_stmt_error(handle));
+    }
+    return full;
+}
+
 Database::Database(const Config& config, Account account)
     : config_(config),
       account_(account),
@@ -217,13 +242,13 @@ void Database::open(size_t index) {
     bool admin = account_ == Account::kAdministrator;
     unsigned int timeout = config_.db_timeout_seconds;
     unsigned int io_timeout = admin ? std::max(timeout, kAdministratorIoSeconds) : timeout;
-    mysql_options(connection, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    mysql_options(connection, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-    mysql_options(connection, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
-    mysql_options(connection, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    set_option(connection, MYSQL_OPT_CONNECT_TIMEOUT, &timeout, "MYSQL_OPT_CONNECT_TIMEOUT");
+    set_option(connection, MYSQL_OPT_READ_TIMEOUT, &io_timeout, "MYSQL_OPT_READ_TIMEOUT");
+    set_option(connection, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout, "MYSQL_OPT_WRITE_TIMEOUT");
+    set_option(connection, MYSQL_SET_CHARSET_NAME, "utf8mb4", "MYSQL_SET_CHARSET_NAME");
     const std::string limits = session_limits(timeout);
     if (!admin)
-        mysql_options(connection, MYSQL_INIT_COMMAND, limits.c_str());
+        set_option(connection, MYSQL_INIT_COMMAND, limits.c_str(), "MYSQL_INIT_COMMAND");
     const std::string& user = admin ? config_.db_admin_user : config_.db_user;
     // The administrator logs in over the socket as the operating-system user of its name, so it
     // has a password only for a database on another machine.
@@ -235,14 +260,16 @@ void Database::open(size_t index) {
     const std::string host = remote ? hosts_.at(index) : "localhost";
     if (remote) {
         unsigned int protocol = MYSQL_PROTOCOL_TCP;
-        mysql_options(connection, MYSQL_OPT_PROTOCOL, &protocol);
+        set_option(connection, MYSQL_OPT_PROTOCOL, &protocol, "MYSQL_OPT_PROTOCOL");
     }
     if (remote && !config_.db_tls_ca_file.empty()) {
         // Encrypted or not at all, and only to a server whose certificate names this host.
         my_bool on = 1;
-        mysql_options(connection, MYSQL_OPT_SSL_CA, config_.db_tls_ca_file.c_str());
-        mysql_options(connection, MYSQL_OPT_SSL_ENFORCE, &on);
-        mysql_options(connection, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+        set_option(connection, MYSQL_OPT_SSL_CA, config_.db_tls_ca_file.c_str(),
+                   "MYSQL_OPT_SSL_CA");
+        set_option(connection, MYSQL_OPT_SSL_ENFORCE, &on, "MYSQL_OPT_SSL_ENFORCE");
+        set_option(connection, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on,
+                   "MYSQL_OPT_SSL_VERIFY_SERVER_CERT");
     }
     std::string where = remote ? host + ":" + std::to_string(config_.db_port) : config_.db_socket;
     if (mysql_real_connect(connection, host.c_str(), user.c_str(), password,
@@ -265,6 +292,11 @@ void Database::open(size_t index) {
 }
 
 void Database::transaction(const std::function<void()>& work) {
+    if (in_transaction_) {
+        throw std::logic_error(
+            "Database::transaction inside a transaction: MariaDB would commit the outer one; "
+            "the outermost caller owns the transaction (core/database.h)");
+    }
     bool was_bound = session_bound_;
     run_simple("START TRANSACTION");
     session_bound_ = true;
@@ -453,12 +485,12 @@ Result Database::run(Statement& statement, const std::vector<Value>& params) {
             if (nulls[c])
                 continue;
             if (lengths[c] >= buffers[c].size()) {
-                std::string full(lengths[c], '\0');
-                MYSQL_BIND column = binds[c];
-                column.buffer = full.data();
-                column.buffer_length = full.size();
-                mysql_stmt_fetch_column(handle, &column, c, 0);
-                row[c] = std::move(full);
+                try {
+                    row[c] = fetch_whole_column(handle, binds[c], c, lengths[c]);
+                } catch (const std::runtime_error& e) {
+                    mysql_stmt_free_result(handle);
+                    throw std::runtime_error(std::string(e.what()) + " in: " + statement.sql);
+                }
             } else {
                 row[c] = std::string(buffers[c].data(), lengths[c]);
             }

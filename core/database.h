@@ -62,6 +62,12 @@ struct Result {
     unsigned long long insert_id = 0;
 };
 
+// For a column of the row `handle` has just fetched that was longer than its buffer: all
+// `length` bytes of it, fetched again as `bind` says into a buffer that fits. Declared here for
+// its test; throws std::runtime_error when Connector/C cannot fetch it.
+std::string fetch_whole_column(MYSQL_STMT* handle, const MYSQL_BIND& bind, unsigned int column,
+                               unsigned long length);
+
 class Database {
   public:
     using StatementId = size_t;
@@ -101,6 +107,12 @@ class Database {
 
     // Runs `work` in one transaction: committed when it returns, rolled back when it throws.
     // A connection lost inside it is not reopened, since the transaction went with it.
+    //
+    // Who owns a transaction: the code that makes one whole change, a route's handler or an
+    // admin command, opens it around every store call the change needs. Stores (users,
+    // sessions, two-factor, ...) never open one, so any of their calls can join a caller's.
+    // A transaction inside a transaction throws std::logic_error before anything is sent:
+    // MariaDB would silently commit the outer one at the second START TRANSACTION.
     void transaction(const std::function<void()>& work);
 
     // Runs SQL text of one or more statements (a migration file) and reads every result,

@@ -124,14 +124,10 @@ std::vector<std::string> TwoFactorStore::enable(long long user_id, const std::st
     std::optional<uint64_t> step = totp_step_of(*secret, code, now);
     if (!step)
         return {};
-    std::vector<std::string> codes;
-    db_.transaction([&] {
-        if (db_.execute(enable_, {static_cast<long long>(*step), user_id, Bytes{sealed}})
-                .affected_rows != 1)
-            return;
-        codes = new_recovery_codes(user_id);
-    });
-    return codes;
+    if (db_.execute(enable_, {static_cast<long long>(*step), user_id, Bytes{sealed}})
+            .affected_rows != 1)
+        return {};
+    return new_recovery_codes(user_id);
 }
 
 CodeCheck TwoFactorStore::check_code(long long user_id, const std::string& code, time_t now) {

@@ -33,7 +33,8 @@ class TwoFactorStore {
     // A new secret waiting for its first code, replacing any earlier one; returns it.
     std::string begin_setup(long long user_id);
     // Turns two-factor sign-in on when `code` is the pending secret's, and returns the new
-    // recovery codes (empty when the code was wrong or nothing was pending).
+    // recovery codes (empty when the code was wrong or nothing was pending). Run it in the
+    // caller's transaction (core/database.h), or a failure may leave it on without codes.
     std::vector<std::string> enable(long long user_id, const std::string& code, time_t now);
     // A code of the user's active secret; its time step is then used up.
     CodeCheck check_code(long long user_id, const std::string& code, time_t now);

@@ -6,12 +6,29 @@
 
 #include "core/password.h"
 
+namespace {
+
+constexpr const char* kUsage = "usage: hash-password [YESCRYPT_COST 1-11] < password\n";
+
+// 1 to 11 from "1" to "11" exactly; 0 for anything else (std::stoul would take "5x" as 5).
+unsigned long cost_of(const std::string& text) {
+    if (text.empty() || text.size() > 2 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+        return 0;
+    unsigned long cost = std::stoul(text);
+    return cost >= 1 && cost <= 11 ? cost : 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-    unsigned long cost = 5;
-    if (argc == 2)
-        cost = std::stoul(argv[1]);
-    if (argc > 2 || cost < 1 || cost > 11) {
-        std::cerr << "usage: hash-password [YESCRYPT_COST 1-11] < password\n";
+    if (argc > 2) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    unsigned long cost = argc == 2 ? cost_of(argv[1]) : 5;
+    if (cost == 0) {
+        std::cerr << "hash-password: not a cost from 1 to 11: '" << argv[1] << "'\n" << kUsage;
         return 2;
     }
     std::string password((std::istreambuf_iterator<char>(std::cin)),

@@ -130,6 +130,15 @@ TEST_F(ConfigTest, ReauthMinutesIsAtLeastOneAndAtMostADay) {
     EXPECT_NE(load_error(minimal_config() + "reauth_minutes = 1441\n"), "");
 }
 
+TEST_F(ConfigTest, ABadNumberIsReportedWithItsSettingAndValue) {
+    EXPECT_EQ(load_error(minimal_config() + "password_cost = abc\n"),
+              "configuration password_cost must be a number from 1 to 11, not 'abc'");
+    EXPECT_EQ(load_error(minimal_config() + "db_port = 70000\n"),
+              "configuration db_port must be a number from 1 to 65535, not '70000'");
+    EXPECT_EQ(load_error(minimal_config() + "session_hours = 12h\n"),
+              "configuration session_hours must be a number from 1 to 8760, not '12h'");
+}
+
 TEST_F(ConfigTest, WorkersZeroMeansOnePerCoreAndAtLeastTwo) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     EXPECT_EQ(effective_workers(load(minimal_config() + "workers = 0\n")),
