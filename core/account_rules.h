@@ -28,7 +28,7 @@ void check_new_password(Form& form, const std::string& username);
 void check_new_password(Form& form);
 
 // The policy every new password meets, set up on first use: throws std::runtime_error when the
-// password dictionary is missing. A route that checks new passwords declares
+// password word list is missing. A route that checks new passwords declares
 // kNeedsPasswordPolicy (server.h), so its program makes it at start, before forking.
 const PasswordPolicy& password_policy();
 

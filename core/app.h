@@ -31,7 +31,7 @@ namespace microblog {
 enum Needs : unsigned {
     kNeedsNothing = 0,
     kNeedsLoginThrottle = 1u << 0,    // App::throttle() (migration 005)
-    kNeedsPasswordPolicy = 1u << 1,   // password_policy() and its cracklib dictionary
+    kNeedsPasswordPolicy = 1u << 1,   // password_policy() and its word list
     kNeedsAccountSessions = 1u << 2,  // App::account_sessions() (migration 007)
     kNeedsTwoFactor = 1u << 3,        // App::two_factor(), pending_sign_ins() (migration 008)
     kNeedsPasskeys = 1u << 4,         // App::passkeys() (migration 009)

@@ -1,11 +1,14 @@
-// What a new password must be (OWASP ASVS 2.1): at least 8 characters, at most 1024 bytes, not
-// a common or dictionary password and not built from the username; no composition rules. The
-// dictionary check is libpwquality's, with the cracklib dictionary of Debian's cracklib-runtime.
+// What a new password must be (OWASP ASVS 2.1, NIST SP 800-63B 5.1.1.2): at least 8 characters,
+// at most 1024 bytes, not built from the username, and not guessable from the ways people build
+// weak passwords (dictionary words, keyboard walks, runs like "1234", repeats) in fewer than
+// 2^32 guesses; no composition rules, nothing refused for its length or alphabet. The rule is
+// spelt out in docs/security.md ("The password policy").
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 extern "C" {
 struct pwquality_settings;
@@ -13,31 +16,48 @@ struct pwquality_settings;
 
 namespace microblog {
 
-// The cracklib dictionary Debian's cracklib-runtime builds (its .pwd, .pwi and .hwm files).
-inline constexpr const char* kCracklibDictionary = "/var/cache/cracklib/cracklib_dict";
+// Debian's cracklib-runtime word list (words and common passwords, one a line), from which it
+// also builds cracklib's own dictionary.
+inline constexpr const char* kPasswordWordList = "/usr/share/dict/cracklib-small";
 
 class PasswordPolicy {
   public:
     static constexpr size_t kMinCharacters = 8;
     static constexpr size_t kMaxBytes = 1024;
 
-    // Sets libpwquality up from this policy alone (/etc/security/pwquality.conf, the system
-    // logins' policy, is not read) and proves the dictionary works: throws std::runtime_error
-    // when `dictionary` is missing or unreadable, so a program refuses to start instead of
-    // accepting every password.
-    explicit PasswordPolicy(const std::string& dictionary = kCracklibDictionary);
+    // A password needs at least this many bits of guessing work (2^32, about four billion
+    // guesses) in the estimate of guess_bits().
+    static constexpr double kMinGuessBits = 32;
+
+    // Loads the word list and sets libpwquality (the username check) up from this policy alone
+    // (/etc/security/pwquality.conf, the system logins' policy, is not read), then proves the
+    // list works: throws std::runtime_error when `word_list` is missing, unreadable or does not
+    // make "password" guessable, so a program refuses to start instead of accepting every
+    // password.
+    explicit PasswordPolicy(const std::string& word_list = kPasswordWordList);
     ~PasswordPolicy();
     PasswordPolicy(const PasswordPolicy&) = delete;
     PasswordPolicy& operator=(const PasswordPolicy&) = delete;
 
     // Nothing when `password` (valid UTF-8) is acceptable for the account `username` (may be
     // empty); otherwise the message to show by the password field. The messages never repeat
-    // the password. Throws std::runtime_error when the dictionary cannot be read any more,
-    // and std::invalid_argument for a password with a NUL byte (forms refuse those).
+    // the password. Throws std::invalid_argument for a password with a NUL byte or invalid
+    // UTF-8 (forms refuse those).
     std::optional<std::string> check(std::string_view password, std::string_view username) const;
 
+    // The estimated guessing work for `password` in bits: the cheapest way to write it as a
+    // sequence of pieces, each costing the guesses an attacker needs for it (docs/security.md).
+    double guess_bits(std::string_view password) const;
+
   private:
-    std::string dictionary_;
+    // Lowers cheapest[end] to cheapest[start] plus a word's cost for every dictionary word (or
+    // reversed word) that `normalised` has from `start` to `end`.
+    void relax_word_pieces(std::string_view password, const std::string& normalised, size_t start,
+                           std::vector<double>& cheapest) const;
+
+    std::string word_list_;
+    std::vector<std::string> words_;           // normalised (see password_policy.cpp), sorted
+    std::vector<std::string> reversed_words_;  // the same, each reversed, sorted
     pwquality_settings* settings_;
 };
 

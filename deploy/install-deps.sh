@@ -10,8 +10,8 @@ packages=(
     # Run: the private stack deploy/run-local.sh starts, and the tools it calls (util-linux:
     # flock for the one-stack-per-folder lock, setsid so Ctrl-C reaches only run-local.sh).
     mariadb-server mariadb-client nginx-light libnginx-mod-http-set-misc curl openssl util-linux
-    # The password policy's library and its dictionary: cracklib-runtime is only a Recommends
-    # of libpwquality1, and without it the dictionary is never built.
+    # The password policy's library and its word list: cracklib-runtime is only a Recommends
+    # of libpwquality1, and it ships /usr/share/dict/cracklib-small.
     libpwquality1 cracklib-runtime
     # Tests: HTTP and browser clients (with a font, or screenshots show no text), HTML validation.
     python3 python3-requests python3-cryptography tidy chromium chromium-driver python3-selenium
