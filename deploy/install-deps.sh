@@ -16,6 +16,8 @@ packages=(
     # Tests: HTTP and browser clients (with a font, or screenshots show no text), HTML validation.
     python3 python3-requests python3-cryptography tidy chromium chromium-driver python3-selenium
     fonts-dejavu-core
+    # Load generator: test_overload's burst of clients, and make bench.
+    wrk
     # Fuzzing (make fuzz): clang's libFuzzer and its sanitizer runtimes.
     clang libclang-rt-14-dev
     # Throwaway Debian hosts for the deployment tests (tests/support/throwaway_host.py): a
