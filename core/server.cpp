@@ -42,6 +42,17 @@ struct Options {
     int workers = 0;          // 0: as the configuration says
 };
 
+// Digits only: std::stoi would take "5x" as 5 and report "abc" as just "stoi".
+int parse_worker_count(const std::string& value) {
+    bool digits =
+        !value.empty() && value.size() <= 3 &&
+        std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+    int count = digits ? std::stoi(value) : 0;
+    if (count < 1 || count > 256)
+        throw std::runtime_error("--workers must be a number from 1 to 256, not '" + value + "'");
+    return count;
+}
+
 Options parse_options(int argc, char** argv) {
     Options options;
     for (int i = 1; i < argc; ++i) {
@@ -54,10 +65,7 @@ Options parse_options(int argc, char** argv) {
         } else if (arg == "--socket") {
             options.socket_path = value;
         } else if (arg == "--workers") {
-            options.workers = std::stoi(value);
-            if (options.workers < 1 || options.workers > 256) {
-                throw std::runtime_error("--workers must be 1 to 256");
-            }
+            options.workers = parse_worker_count(value);
         } else {
             throw std::runtime_error("unknown option " + arg);
         }
@@ -204,7 +212,11 @@ void answer(FCGX_Request& fcgi, const Route& route, App& app) {
         log_line(std::string("cannot render error page: ") + e.what());
     }
     std::string out = response.serialize();
-    FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
+    // nginx gone (its client left, or it timed out): nothing more to do for this request.
+    if (FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out) < 0) {
+        log_line("the answer could not be written: nginx closed the connection");
+        return;
+    }
     discard_unread_input(fcgi);
 }
 
@@ -246,10 +258,14 @@ void serve_requests(int listen_fd, const Route& route, App& app) {
     sigdelset(&while_waiting, SIGTERM);
     FCGX_Request fcgi;
     FCGX_InitRequest(&fcgi, listen_fd, 0);
-    // Another worker may take the connection first; this one then waits in accept for the next,
-    // and a stop reaches it after that request (or the supervisor's deadline kills it while it
-    // holds none: a connection still in the queue is left for the next program).
-    while (wait_for_connection(listen_fd, while_waiting) && FCGX_Accept_r(&fcgi) >= 0) {
+    while (wait_for_connection(listen_fd, while_waiting)) {
+        int accepted = FCGX_Accept_r(&fcgi);
+        // Every idle worker wakes for a connection and one takes it; the listening socket is
+        // non-blocking, so the others are back waiting where SIGTERM reaches them.
+        if (accepted == -EAGAIN || accepted == -EWOULDBLOCK)
+            continue;
+        if (accepted < 0)
+            break;
         answer(fcgi, route, app);
         // Left attached, libfcgi shuts its end and sleeps until nginx closes the other, one more
         // wake-up per request before the worker may accept the next. nginx has the whole answer
@@ -268,9 +284,12 @@ unsigned needs_of(const Route& route) {
 }
 
 [[noreturn]] void run_worker(int listen_fd, const Route& route, const Config& config,
-                             const Renderer& renderer) {
-    // A worker must not outlive its supervisor, or a restarted stack would find it serving.
+                             const Renderer& renderer, pid_t supervisor) {
+    // A worker must not outlive its supervisor, or a restarted stack would find it serving. A
+    // supervisor that died before prctl sends no signal: then the parent is already another.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != supervisor)
+        std::_Exit(0);
     struct sigaction on_term {};
     on_term.sa_handler = request_stop;
     sigemptyset(&on_term.sa_mask);
@@ -337,6 +356,7 @@ class Supervisor {
     // Starts workers until there are `workers_`; a failed fork (out of processes or memory) is
     // logged once per round and tried again by run() a second later.
     void top_up() {
+        const pid_t supervisor = getpid();
         while (short_of_workers()) {
             pid_t pid = fork();
             if (pid < 0) {
@@ -345,7 +365,7 @@ class Supervisor {
                 return;
             }
             if (pid == 0)
-                run_worker(listen_fd_, route_, config_, renderer_);
+                run_worker(listen_fd_, route_, config_, renderer_, supervisor);
             started_[pid] = Clock::now();
         }
     }
@@ -527,6 +547,11 @@ int serve(int argc, char** argv, const Route& route) {
                 throw std::runtime_error("no --socket given and no socket passed by systemd");
             listen_fd = open_listening_socket(options.socket_path);
         }
+        // Workers must never block in accept (see serve_requests); accepted connections are
+        // blocking all the same, as accept does not pass the flag on.
+        if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) != 0)
+            throw std::runtime_error(std::string("cannot set up the socket: ") +
+                                     std::strerror(errno));
         log_line("serving " + (own_socket ? options.socket_path : "the socket from systemd") +
                  " with " + std::to_string(workers) + " workers");
         Supervisor(listen_fd, route, config, renderer, workers).run();
