@@ -552,7 +552,7 @@ int serve(int argc, char** argv, const Route& route) {
         if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) != 0)
             throw std::runtime_error(std::string("cannot set up the socket: ") +
                                      std::strerror(errno));
-        log_line("serving " + (own_socket ? options.socket_path : "the socket from systemd") +
+        log_line("serving " + (own_socket ? options.socket_path : "the socket it was given") +
                  " with " + std::to_string(workers) + " workers");
         Supervisor(listen_fd, route, config, renderer, workers).run();
         close(listen_fd);

@@ -55,11 +55,31 @@ start_background() {
     shift 2
     # Logs grow across runs; the marker shows where this run's lines begin.
     printf -- '--- %s run-local: starting %s\n' "$(date -u '+%F %T')" "$name" >>"$log"
-    setsid "$@" </dev/null >>"$log" 2>&1 &
+    (
+        hand_over_socket "$name"
+        exec setsid "$@" </dev/null >>"$log" 2>&1
+    ) &
     STARTED_PID=$!
     NAME_OF[$STARTED_PID]=$name
     LOG_OF[$STARTED_PID]=$log
     ALL_PIDS+=("$STARTED_PID")
+}
+
+# The route sockets this script holds (see "One socket per route" below): route name -> fd.
+declare -A SOCKET_FD=()
+
+# In the child about to become program NAME: its own socket, if it has one, as fd 3 with the
+# variables of systemd's socket activation, which the programs take; the others' closed. $BASHPID
+# is the program's pid: exec keeps it, and setsid runs in place outside a process group leader.
+hand_over_socket() {
+    local name=$1 fd
+    if [[ -n ${SOCKET_FD[$name]:-} ]]; then
+        exec 3<&"${SOCKET_FD[$name]}"
+        export LISTEN_FDS=1 LISTEN_PID=$BASHPID
+    fi
+    for fd in "${SOCKET_FD[@]}"; do
+        exec {fd}<&-
+    done
 }
 
 # kill -0 also succeeds for a zombie, and the programs stay zombies until this script reaps them.
@@ -87,6 +107,7 @@ group_members() {
 
 # Waits until a program that was asked to stop is gone with everything it started, killing
 # whatever is still there at the deadline, then reaps it.
+# shellcheck disable=SC2310  # alive and group_members are tests: their status is the answer
 await_stop() {
     local pid=$1 deadline=$2 name=${NAME_OF[$1]}
     while alive "$pid" && ((SECONDS < deadline)); do
@@ -113,6 +134,7 @@ await_stop() {
     fi
 }
 
+# shellcheck disable=SC2310  # alive and group_members are tests: their status is the answer
 stop_all() {
     local pid deadline
     ((${#ALL_PIDS[@]} > 0)) || return 0
@@ -168,6 +190,10 @@ stop_stack() {
         stop_all
         say "stopped"
     fi
+    # Only once this run holds the sockets: a run refused by the lock must leave another's alone.
+    if ((${#SOCKET_FD[@]} > 0)); then
+        rm -f -- "${socket_paths[@]}"
+    fi
 }
 
 # shellcheck disable=SC2317  # called by the EXIT trap
@@ -200,7 +226,7 @@ if ! [[ $WORKERS =~ ^[1-9][0-9]{0,2}$ ]]; then
 fi
 
 missing=()
-for program in "${ROUTES[@]}" hash-password microblog-admin; do
+for program in "${ROUTES[@]}" hash-password microblog-admin listen-sockets; do
     [[ -x $BUILD_DIR/bin/$program ]] || missing+=("$program")
 done
 if ((${#missing[@]} > 0)); then
@@ -253,7 +279,8 @@ done
 # --- One stack per VAR_DIR. ---
 # The lock is inherited by every program started below, so it is held until the last of them
 # is gone, even if this script itself was killed.
-exec 9>>"$VAR_DIR/stack.lock"
+# After the re-run through listen-sockets below, fd 9 is the lock already taken.
+[[ -n ${RUN_LOCAL_SOCKETS_FROM:-} ]] || exec 9>>"$VAR_DIR/stack.lock"
 if ! flock -n 9; then
     printf 'run-local: a stack is already running in %s; stop it first (Ctrl-C in its terminal)\n' \
         "$VAR_DIR" >&2
@@ -282,6 +309,25 @@ fi
 mkdir -p -- "$RUN_DIR" "$LOG_DIR" "$SECRETS_DIR" "$VAR_DIR/nginx/conf" "$VAR_DIR/nginx/tmp" \
     "$VAR_DIR/mysql" "$DB_TMP_DIR"
 chmod 700 -- "$SECRETS_DIR"
+
+# --- One socket per route, held by this script for the whole run, as systemd's socket units
+# hold them on a host: a program that stops or dies leaves its connections queued for the next
+# one instead of nginx finding no socket (a 502). Bash cannot make a socket, so the script runs
+# again through listen-sockets, which binds them at fds from 10 on (the lock, fd 9, stays). ---
+socket_paths=()
+for route in "${ROUTES[@]}"; do
+    socket_paths+=("$RUN_DIR/$route.sock")
+done
+if [[ -z ${RUN_LOCAL_SOCKETS_FROM:-} ]]; then
+    RUN_LOCAL_SOCKETS_FROM=10 exec "$BUILD_DIR/bin/listen-sockets" 10 "${socket_paths[@]}" -- \
+        "$BASH" "${BASH_SOURCE[0]}"
+fi
+fd=$RUN_LOCAL_SOCKETS_FROM
+unset RUN_LOCAL_SOCKETS_FROM
+for route in "${ROUTES[@]}"; do
+    SOCKET_FD[$route]=$fd
+    fd=$((fd + 1))
+done
 
 # nginx would fail too, but with a message in its log; this one says what to do.
 if timeout 2 bash -c ": </dev/tcp/$LISTEN_ADDRESS/$PORT" 2>/dev/null; then
@@ -368,6 +414,7 @@ start_mariadb() {
 }
 
 # --- MariaDB: a private server, unless the stack uses the cluster named by DB_HOSTS. ---
+# shellcheck disable=SC2310  # alive and group_members are tests: their status is the answer
 start_private_database() {
     if [[ ! -d $DATA_DIR/mysql ]]; then
         if [[ -e $DATA_DIR ]]; then
@@ -414,6 +461,7 @@ if [[ -n $DB_HOSTS ]]; then
         die "the database migrations failed"
 else
     start_private_database
+    # shellcheck disable=SC2310  # its one statement's status is its own
     setup_database "$DB_SOCKET" "$DB_ADMIN" "$DB_NAME" "$DB_USER" "$db_password" ||
         die "could not create the database $DB_NAME or its account $DB_USER" "$LOG_DIR/mariadb.log"
     # Their progress lines go to stderr: stdout carries only the line that says the stack is ready.
@@ -426,9 +474,7 @@ fi
 # --- The route programs, then nginx in front of them. ---
 start_route() {
     local route=$1
-    # Stale from a stack that was killed, or from the program before this one; the lock proves
-    # no other stack uses it.
-    rm -f -- "$RUN_DIR/$route.sock"
+    # --socket too: it names the program's stack in ps, and the socket it would bind without one.
     start_background "$route" "$LOG_DIR/$route.log" \
         "$BUILD_DIR/bin/$route" --config "$CONFIG_FILE" --socket "$RUN_DIR/$route.sock"
     ROUTE_PIDS+=("$STARTED_PID")
@@ -443,6 +489,7 @@ NGINX_PID=$STARTED_PID
 deadline=$((SECONDS + READY_TIMEOUT))
 while :; do
     for pid in "${ALL_PIDS[@]}"; do
+        # shellcheck disable=SC2310  # a test
         if ! alive "$pid"; then
             die "${NAME_OF[$pid]} exited during start-up" "${LOG_OF[$pid]}"
         fi
@@ -512,6 +559,7 @@ while :; do
         how="exited with status $status"
     fi
     name=${NAME_OF[$died]}
+    # shellcheck disable=SC2310  # a test, which also records the restart
     if ! may_restart "$name"; then
         say "$name (pid $died) $how; it should have run until the stack was stopped"
         show_log_tail "${LOG_OF[$died]}"
