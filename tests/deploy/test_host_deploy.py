@@ -125,7 +125,7 @@ class HostDeployTest(unittest.TestCase):
         check = on_host("microblog-admin check")
         self.assertIn("ok:", check.stdout + check.stderr)
         # The programs log to the journal; nginx's site logs are in logrotate's nginx rule.
-        self.assertIn("serving the socket from systemd",
+        self.assertIn("serving the socket it was given",
                       on_host("journalctl -u microblog@index.service --no-pager").stdout)
         self.assertIn("/var/log/nginx/microblog-access.log",
                       on_host("logrotate -d /etc/logrotate.conf 2>&1").stdout)

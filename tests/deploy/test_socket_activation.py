@@ -96,7 +96,7 @@ class SocketActivationTest(unittest.TestCase):
         program = self.activated("handed")
         program.start()
         self.assertIn(MARKER, self.wait_until_served(program))
-        self.assertIn("serving the socket from systemd", program.log())
+        self.assertIn("serving the socket it was given", program.log())
 
     def test_a_socket_meant_for_another_process_is_not_taken(self):
         program = self.activated("not-mine")
