@@ -7,7 +7,6 @@ export LC_ALL=C
 # A dump holds every user's password hash: only its owner may read it, even while it is written.
 umask 077
 
-readonly PROGRAM=backup
 CONFIG_FILE=/etc/microblog/microblog.conf
 OUTPUT_DIR=/var/backups/microblog
 KEEP=
@@ -127,7 +126,9 @@ header() {
 }
 dump_args=(--no-defaults --socket="$DB_SOCKET" --user="$DB_ADMIN" --default-character-set=utf8mb4
     --single-transaction --quick --routines --triggers --events --hex-blob --tz-utc "$DB_NAME")
-if ! { header && mariadb-dump "${dump_args[@]}"; } | gzip -c -6 >"$partial"; then
+# Made first, outside the pipeline: a function run as part of the condition would run with set -e off.
+header_lines=$(header)
+if ! { printf '%s\n' "$header_lines" && mariadb-dump "${dump_args[@]}"; } | gzip -c -6 >"$partial"; then
     die "mariadb-dump of $DB_NAME failed (see its message above); no backup was written"
 fi
 

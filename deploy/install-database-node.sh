@@ -45,6 +45,15 @@ say() {
     printf 'install-database-node: %s\n' "$*" >&2
 }
 
+# For an option that takes a value: "$@" starts with the option; a missing or empty value is
+# bad usage (exit 2), named, rather than bash's own error for an unset $2.
+need_value() {
+    if (($# < 2)) || [[ -z $2 ]]; then
+        say "$1 needs a value (see --help)"
+        exit 2
+    fi
+}
+
 die() {
     say "$1"
     exit 1
@@ -81,19 +90,19 @@ db_admin_user=microblog_admin
 db_admin_password_file=
 while (($# > 0)); do
     case $1 in
-    --cluster-address) cluster_address=${2:?--cluster-address needs addresses}; shift 2 ;;
-    --node-address) node_address=${2:?--node-address needs an address}; shift 2 ;;
-    --tls-ca) tls_ca=${2:?--tls-ca needs a file}; shift 2 ;;
-    --tls-certificate) tls_certificate=${2:?--tls-certificate needs a file}; shift 2 ;;
-    --tls-key) tls_key=${2:?--tls-key needs a file}; shift 2 ;;
+    --cluster-address) need_value "$@"; cluster_address=$2; shift 2 ;;
+    --node-address) need_value "$@"; node_address=$2; shift 2 ;;
+    --tls-ca) need_value "$@"; tls_ca=$2; shift 2 ;;
+    --tls-certificate) need_value "$@"; tls_certificate=$2; shift 2 ;;
+    --tls-key) need_value "$@"; tls_key=$2; shift 2 ;;
     --bootstrap) bootstrap=1; shift ;;
-    --cluster-name) cluster_name=${2:?--cluster-name needs a name}; shift 2 ;;
-    --node-name) node_name=${2:?--node-name needs a name}; shift 2 ;;
-    --db-name) db_name=${2:?--db-name needs a name}; shift 2 ;;
-    --db-user) db_user=${2:?--db-user needs a name}; shift 2 ;;
-    --db-password-file) db_password_file=${2:?--db-password-file needs a file}; shift 2 ;;
-    --db-admin-user) db_admin_user=${2:?--db-admin-user needs a name}; shift 2 ;;
-    --db-admin-password-file) db_admin_password_file=${2:?--db-admin-password-file needs a file}; shift 2 ;;
+    --cluster-name) need_value "$@"; cluster_name=$2; shift 2 ;;
+    --node-name) need_value "$@"; node_name=$2; shift 2 ;;
+    --db-name) need_value "$@"; db_name=$2; shift 2 ;;
+    --db-user) need_value "$@"; db_user=$2; shift 2 ;;
+    --db-password-file) need_value "$@"; db_password_file=$2; shift 2 ;;
+    --db-admin-user) need_value "$@"; db_admin_user=$2; shift 2 ;;
+    --db-admin-password-file) need_value "$@"; db_admin_password_file=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -119,34 +128,43 @@ check_options() {
     fi
 }
 
-# Returns 0 when it changed a file MariaDB reads at start, 1 when all were already right.
+# Sets configuration_changed to 1 when it changed a file MariaDB reads at start.
 install_configuration() {
-    local changed='' stage
+    local written='' stage
     install -d -m 0750 -o root -g mysql -- "$TLS_DIR"
-    install_if_changed "$tls_ca" "$TLS_DIR/ca.pem" 0644 root:mysql && changed=1
-    install_if_changed "$tls_certificate" "$TLS_DIR/node.pem" 0644 root:mysql && changed=1
-    install_if_changed "$tls_key" "$TLS_DIR/node.key" 0640 root:mysql && changed=1
+    install_if_changed configuration_changed "$tls_ca" "$TLS_DIR/ca.pem" 0644 root:mysql
+    install_if_changed configuration_changed "$tls_certificate" "$TLS_DIR/node.pem" 0644 root:mysql
+    install_if_changed configuration_changed "$tls_key" "$TLS_DIR/node.key" 0640 root:mysql
     stage=$(mktemp)
     fill_template "$RELEASE_DIR/deploy/galera-node.cnf.in" "$stage" \
         "CLUSTER_NAME=$cluster_name" "CLUSTER_ADDRESS=$cluster_address" \
         "NODE_ADDRESS=$node_address" "NODE_NAME=$node_name" \
         "TLS_CA=$TLS_DIR/ca.pem" "TLS_CERT=$TLS_DIR/node.pem" "TLS_KEY=$TLS_DIR/node.key"
-    if install_if_changed "$stage" "$CONFIG_FILE" 0644; then
+    install_if_changed written "$stage" "$CONFIG_FILE" 0644
+    if [[ -n $written ]]; then
         say "wrote $CONFIG_FILE"
-        changed=1
+        configuration_changed=1
     fi
     rm -f -- "$stage"
-    [[ -n $changed ]]
 }
 
+# The value of the status variable $1; empty while MariaDB does not answer.
 status_value() {
-    mariadb --no-defaults --socket="$SOCKET" -u root -N -B \
-        -e "SHOW GLOBAL STATUS LIKE '$1'" 2>/dev/null | cut -f2
+    local row
+    row=$(mariadb --no-defaults --socket="$SOCKET" -u root -N -B \
+        -e "SHOW GLOBAL STATUS LIKE '$1'" 2>/dev/null) || row=
+    [[ $row != *$'\t'* ]] || printf '%s\n' "${row#*$'\t'}"
 }
 
-node_synced() {
-    [[ $(status_value wsrep_local_state_comment) == Synced &&
-        $(status_value wsrep_cluster_status) == Primary ]]
+# Sets synced to 1 when this node is synced in the cluster's primary component, else empty.
+read_sync_state() {
+    local state cluster
+    state=$(status_value wsrep_local_state_comment)
+    cluster=$(status_value wsrep_cluster_status)
+    synced=
+    if [[ $state == Synced && $cluster == Primary ]]; then
+        synced=1
+    fi
 }
 
 # A second cluster beside a running one would split the data for good: a node that answers on
@@ -179,10 +197,12 @@ start_node() {
 
 wait_synced() {
     local waited=0
-    until node_synced; do
+    read_sync_state
+    until [[ -n $synced ]]; do
         ((waited < SYNC_TIMEOUT_SECONDS)) || die "this node is not synced after $SYNC_TIMEOUT_SECONDS s"
         sleep 1
         waited=$((waited + 1))
+        read_sync_state
     done
 }
 
@@ -217,9 +237,12 @@ check_options
 ((EUID == 0)) || die "run me as root (sudo $0)"
 install_missing_packages "$RELEASE_DIR/deploy/database-node-packages.txt"
 configuration_changed=
-install_configuration && configuration_changed=1
+install_configuration
 cluster_size=
-node_synced && cluster_size=$(status_value wsrep_cluster_size)
+read_sync_state
+if [[ -n $synced ]]; then
+    cluster_size=$(status_value wsrep_cluster_size)
+fi
 if [[ -n $configuration_changed || -z $cluster_size ]]; then
     start_node
 fi

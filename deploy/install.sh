@@ -16,7 +16,8 @@ Installs this release on this host, or upgrades to it, with no failed request:
   - on the first install only, writes /etc/microblog/microblog.conf and its secrets;
   - creates the database and the application's account, and applies pending migrations
     (once, even when several hosts install at the same time);
-  - installs the systemd units, the nginx site (checked with nginx -t, then reloaded), and
+  - installs the systemd units, the nginx site (checked with nginx -t; nginx is reloaded only
+    when its configuration changed, started if it is not running), and
     /usr/local/sbin/microblog-admin;
   - restarts the route programs one at a time, and checks the site with microblog-admin check.
 Running it again changes nothing that is already right.
@@ -48,6 +49,15 @@ USAGE
 
 say() {
     printf 'install: %s\n' "$*" >&2
+}
+
+# For an option that takes a value: "$@" starts with the option; a missing or empty value is
+# bad usage (exit 2), named, rather than bash's own error for an unset $2.
+need_value() {
+    if (($# < 2)) || [[ -z $2 ]]; then
+        say "$1 needs a value (see --help)"
+        exit 2
+    fi
 }
 
 die() {
@@ -95,19 +105,19 @@ db_admin_password_file=
 db_tls_ca=
 while (($# > 0)); do
     case $1 in
-    --server-name) server_name=${2:?--server-name needs a name}; shift 2 ;;
-    --port) port=${2:?--port needs a number}; shift 2 ;;
-    --tls-certificate) tls_certificate=${2:?--tls-certificate needs a file}; shift 2 ;;
-    --tls-key) tls_key=${2:?--tls-key needs a file}; shift 2 ;;
-    --keep) keep=${2:?--keep needs a number}; shift 2 ;;
-    --db-host) db_host=${2:?--db-host needs a host}; shift 2 ;;
-    --db-port) db_port=${2:?--db-port needs a number}; shift 2 ;;
-    --db-name) db_name=${2:?--db-name needs a name}; shift 2 ;;
-    --db-user) db_user=${2:?--db-user needs a name}; shift 2 ;;
-    --db-password-file) db_password_file=${2:?--db-password-file needs a file}; shift 2 ;;
-    --db-admin-user) db_admin_user=${2:?--db-admin-user needs a name}; shift 2 ;;
-    --db-admin-password-file) db_admin_password_file=${2:?--db-admin-password-file needs a file}; shift 2 ;;
-    --db-tls-ca) db_tls_ca=${2:?--db-tls-ca needs a file}; shift 2 ;;
+    --server-name) need_value "$@"; server_name=$2; shift 2 ;;
+    --port) need_value "$@"; port=$2; shift 2 ;;
+    --tls-certificate) need_value "$@"; tls_certificate=$2; shift 2 ;;
+    --tls-key) need_value "$@"; tls_key=$2; shift 2 ;;
+    --keep) need_value "$@"; keep=$2; shift 2 ;;
+    --db-host) need_value "$@"; db_host=$2; shift 2 ;;
+    --db-port) need_value "$@"; db_port=$2; shift 2 ;;
+    --db-name) need_value "$@"; db_name=$2; shift 2 ;;
+    --db-user) need_value "$@"; db_user=$2; shift 2 ;;
+    --db-password-file) need_value "$@"; db_password_file=$2; shift 2 ;;
+    --db-admin-user) need_value "$@"; db_admin_user=$2; shift 2 ;;
+    --db-admin-password-file) need_value "$@"; db_admin_password_file=$2; shift 2 ;;
+    --db-tls-ca) need_value "$@"; db_tls_ca=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -228,7 +238,9 @@ write_configuration() {
 # --- The database: a local MariaDB, its database and the application's account (a remote one
 # has them already), then the migrations. ---
 setup_database_and_migrate() {
-    if [[ -z $(config_value "$CONFIG_FILE" db_host "") ]]; then
+    local remote_host
+    remote_host=$(config_value "$CONFIG_FILE" db_host "")
+    if [[ -z $remote_host ]]; then
         setup_local_database
     fi
     # Before the switch: the running release must work with the new schema (migrations only add).
@@ -239,22 +251,21 @@ setup_database_and_migrate() {
 setup_local_database() {
     systemctl enable --quiet mariadb
     systemctl is-active --quiet mariadb || systemctl start mariadb || die "MariaDB did not start"
-    local name account
+    local socket admin name account
+    socket=$(config_value "$CONFIG_FILE" db_socket "$DB_SOCKET")
+    admin=$(config_value "$CONFIG_FILE" db_admin_user root)
     name=$(config_value "$CONFIG_FILE" db_name microblog)
     account=$(config_value "$CONFIG_FILE" db_user microblog)
-    setup_database "$(config_value "$CONFIG_FILE" db_socket "$DB_SOCKET")" \
-        "$(config_value "$CONFIG_FILE" db_admin_user root)" "$name" "$account" \
-        "$(<"$CONF_DIR/db_password")" || die "could not create the database $name or its account $account"
+    setup_database "$socket" "$admin" "$name" "$account" "$(<"$CONF_DIR/db_password")"
 }
 
+# Sets units_changed to 1 when a unit file changed.
 install_units() {
-    local unit changed=
+    local unit
     for unit in "$RELEASE_DIR"/deploy/systemd/*; do
-        if install_if_changed "$unit" "$UNIT_DIR/$(basename -- "$unit")" 0644; then
-            changed=1
-        fi
+        install_if_changed units_changed "$unit" "$UNIT_DIR/$(basename -- "$unit")" 0644
     done
-    if [[ -n $changed ]]; then
+    if [[ -n $units_changed ]]; then
         systemctl daemon-reload
     fi
     local route sockets=()
@@ -263,18 +274,18 @@ install_units() {
     done
     systemctl enable --quiet microblog.target "${sockets[@]}"
     systemctl start "${sockets[@]}"
-    [[ -n $changed ]]
 }
 
+# Sets release_changed to 1 when current pointed at another release (or at none).
 switch_current() {
-    if [[ $(readlink -- "$CURRENT_LINK" 2>/dev/null) == "releases/$VERSION" ]]; then
-        return 1
-    fi
+    local target
+    target=$(readlink -- "$CURRENT_LINK" 2>/dev/null || true)
+    [[ $target != "releases/$VERSION" ]] || return 0
     say "switching $CURRENT_LINK to $VERSION"
     ln -sfn -- "releases/$VERSION" "$CURRENT_LINK.new"
     mv -T -- "$CURRENT_LINK.new" "$CURRENT_LINK"
     ln -sfn -- "$CURRENT_LINK/bin/microblog-admin" "$ADMIN_LINK"
-    return 0
+    release_changed=1
 }
 
 # The listen directives (listen.conf) and the servers beside the site (other-servers.conf):
@@ -284,8 +295,9 @@ write_listen_conf() {
     port=$(config_value "$CONFIG_FILE" listen_port 80)
     tls_cert=$(config_value "$CONFIG_FILE" tls_certificate_file "")
     tls_key=$(config_value "$CONFIG_FILE" tls_key_file "")
-    local default=
-    [[ $(config_value "$CONFIG_FILE" server_name _) == _ ]] && default=" default_server"
+    local server_name default=
+    server_name=$(config_value "$CONFIG_FILE" server_name _)
+    [[ $server_name != _ ]] || default=" default_server"
     {
         if [[ -n $tls_cert ]]; then
             printf 'listen %s ssl%s;\nlisten [::]:%s ssl%s;\n' "$port" "$default" "$port" "$default"
@@ -299,7 +311,7 @@ write_listen_conf() {
         # $host is nginx's variable (the name the client asked for), not the shell's.
         # shellcheck disable=SC2016
         printf 'server {\n    listen 80%s;\n    listen [::]:80%s;\n    server_name %s;\n    server_tokens off;\n    charset utf-8;\n    include %s/security-headers.conf;\n    return 301 https://$host%s$request_uri;\n}\n' \
-            "$default" "$default" "$(config_value "$CONFIG_FILE" server_name _)" "$NGINX_SNIPPETS" \
+            "$default" "$default" "$server_name" "$NGINX_SNIPPETS" \
             "$([[ $port == 443 ]] || printf ':%s' "$port")" >"$others"
     else
         printf '# none: the site serves plain HTTP\n' >"$others"
@@ -329,9 +341,9 @@ install_nginx_site() {
     [[ -f $NGINX_SITE ]] && cp -a -- "$NGINX_SITE" "$backup/site"
     for file in "$stage"/*.conf; do
         [[ $(basename -- "$file") == microblog.conf ]] && continue
-        install_if_changed "$file" "$NGINX_SNIPPETS/$(basename -- "$file")" 0644 && changed=1
+        install_if_changed changed "$file" "$NGINX_SNIPPETS/$(basename -- "$file")" 0644
     done
-    install_if_changed "$stage/microblog.conf" "$NGINX_SITE" 0644 && changed=1
+    install_if_changed changed "$stage/microblog.conf" "$NGINX_SITE" 0644
     if [[ $(readlink -- "$NGINX_ENABLED" 2>/dev/null) != "$NGINX_SITE" ]]; then
         ln -sfn -- "$NGINX_SITE" "$NGINX_ENABLED"
         changed=1
@@ -390,36 +402,64 @@ prune_releases() {
 # The sign-in page through nginx on this host, under the site's own name and scheme (the
 # certificate is not checked: this is about nginx and the programs, not about trust).
 check_site_page() {
-    local port name scheme=http page
+    local port name certificate scheme=http page
     port=$(config_value "$CONFIG_FILE" listen_port 80)
     name=$(config_value "$CONFIG_FILE" server_name _)
-    [[ $name == _ ]] && name=localhost
-    [[ -n $(config_value "$CONFIG_FILE" tls_certificate_file "") ]] && scheme=https
+    [[ $name != _ ]] || name=localhost
+    certificate=$(config_value "$CONFIG_FILE" tls_certificate_file "")
+    [[ -z $certificate ]] || scheme=https
     page=$(curl -fsSk --max-time 10 --resolve "$name:$port:127.0.0.1" -- "$scheme://$name:$port/login") ||
         die "$scheme://$name:$port/login does not answer on this host"
     [[ $page == *'name="csrf_token"'* ]] || die "$scheme://$name:$port/login is not the sign-in page"
 }
 
-install_missing_packages "$RELEASE_DIR/deploy/runtime-packages.txt"
-ensure_user
-install_release
-write_configuration
-setup_database_and_migrate
+# Only a release that passed its check is one rollback.sh may go back to; installed again, it is
+# recorded once, so the line before it is the release before it.
+record_history() {
+    local last=
+    if [[ -f $HISTORY_FILE ]]; then
+        last=$(tail -n 1 -- "$HISTORY_FILE")
+    fi
+    [[ ${last#* } != "$VERSION" ]] || return 0
+    printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$VERSION" >>"$HISTORY_FILE"
+}
+
+# Each step runs as a plain command, so set -e stops the install at the first failing command
+# in it; the trap then says which step that was.
+step() {
+    current_step=$1
+    shift
+    "$@"
+}
+say_where_it_stopped() {
+    local status=$?
+    if ((status != 0)); then
+        say "stopped while $current_step (exit status $status); the steps after it did not run"
+    fi
+}
+current_step="starting"
+trap say_where_it_stopped EXIT
+
 units_changed=
-install_units && units_changed=1
 release_changed=
-switch_current && release_changed=1
-install_nginx_site
+step "installing the runtime packages" install_missing_packages "$RELEASE_DIR/deploy/runtime-packages.txt"
+step "creating the system user" ensure_user
+step "copying the release" install_release
+step "writing the configuration" write_configuration
+step "setting up the database and its migrations" setup_database_and_migrate
+step "installing the systemd units" install_units
+step "switching to the release" switch_current
+step "installing the nginx site" install_nginx_site
 if [[ -n $release_changed || -n $units_changed || $CONFIG_FILE -nt $BASE_DIR/.installed ]]; then
-    restart_routes
+    step "restarting the route programs" restart_routes
 else
-    start_routes
+    step "starting the route programs" start_routes
 fi
-systemctl start microblog.target
+step "starting microblog.target" systemctl start microblog.target
 touch -- "$BASE_DIR/.installed"
-prune_releases
+step "removing old releases" prune_releases
+current_step="checking the site"
 "$ADMIN_LINK" --config "$CONFIG_FILE" check >&2 || die "the site does not pass microblog-admin check"
-check_site_page
-# Only a release that passed its check is one rollback.sh may go back to.
-printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$VERSION" >>"$HISTORY_FILE"
+step "checking the site" check_site_page
+step "recording the release in $HISTORY_FILE" record_history
 say "Microblog $VERSION is installed"

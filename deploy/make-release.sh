@@ -19,6 +19,15 @@ say() {
     printf 'make-release: %s\n' "$*" >&2
 }
 
+# For an option that takes a value: "$@" starts with the option; a missing or empty value is
+# bad usage (exit 2), named, rather than bash's own error for an unset $2.
+need_value() {
+    if (($# < 2)) || [[ -z $2 ]]; then
+        say "$1 needs a value (see --help)"
+        exit 2
+    fi
+}
+
 die() {
     say "$1"
     exit 1
@@ -33,9 +42,9 @@ output_dir=
 version=
 while (($# > 0)); do
     case $1 in
-    --build-dir) build_dir=${2:?--build-dir needs a folder}; shift 2 ;;
-    --output-dir) output_dir=${2:?--output-dir needs a folder}; shift 2 ;;
-    --version) version=${2:?--version needs a value}; shift 2 ;;
+    --build-dir) need_value "$@"; build_dir=$2; shift 2 ;;
+    --output-dir) need_value "$@"; output_dir=$2; shift 2 ;;
+    --version) need_value "$@"; version=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac

@@ -6,7 +6,6 @@ set -euo pipefail
 export LC_ALL=C
 umask 077
 
-readonly PROGRAM=restore
 CONFIG_FILE=/etc/microblog/microblog.conf
 REPLACE=
 END_SESSIONS=
@@ -150,11 +149,10 @@ fi
 mariadb_client=(mariadb --no-defaults --socket="$DB_SOCKET" --user="$DB_ADMIN"
     --default-character-set=utf8mb4 --connect-timeout=10 --batch --skip-column-names)
 
-sql() {
-    "${mariadb_client[@]}" -e "$1"
-}
+# One statement list: an array, not a function, so that testing its status keeps set -e on.
+sql=("${mariadb_client[@]}" -e)
 
-if ! error=$(sql 'SELECT 1' 2>&1 >/dev/null); then
+if ! error=$("${sql[@]}" 'SELECT 1' 2>&1 >/dev/null); then
     hint=
     if [[ $(id -un) != "$DB_ADMIN" ]]; then
         hint=" (db_admin_user logs in as the operating-system user of that name: run this as $DB_ADMIN)"
@@ -162,14 +160,14 @@ if ! error=$(sql 'SELECT 1' 2>&1 >/dev/null); then
     die "cannot connect to MariaDB at $DB_SOCKET as $DB_ADMIN$hint: $error"
 fi
 
-account=$(sql "SELECT COUNT(*) FROM mysql.user WHERE User = '$DB_USER' AND Host = 'localhost'") ||
+account=$("${sql[@]}" "SELECT COUNT(*) FROM mysql.user WHERE User = '$DB_USER' AND Host = 'localhost'") ||
     die "could not look up the account '$DB_USER'@'localhost'"
 [[ $account == 1 ]] ||
     die "the application account '$DB_USER'@'localhost' does not exist; deploy/install.sh (or make run) creates it"
 
-exists=$(sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$DB_NAME'") ||
+exists=$("${sql[@]}" "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$DB_NAME'") ||
     die "could not look up the database $DB_NAME"
-tables=$(sql "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$DB_NAME'") ||
+tables=$("${sql[@]}" "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$DB_NAME'") ||
     die "could not count the tables of $DB_NAME"
 
 # --- The database: refused, replaced, or made. ---
@@ -179,14 +177,14 @@ if ((tables > 0)); then
         die "the database $DB_NAME already holds $tables tables; nothing was changed. To drop it and everything in it, and load $DUMP in its place, add --replace"
     fi
     say "dropping the database $DB_NAME ($tables tables) to replace it"
-    sql "DROP DATABASE \`$DB_NAME\`; $create" || die "could not drop and recreate the database $DB_NAME"
+    "${sql[@]}" "DROP DATABASE \`$DB_NAME\`; $create" || die "could not drop and recreate the database $DB_NAME"
 elif [[ $exists == 1 ]]; then
     # Empty: nothing to lose, but make its defaults the ones the schema expects.
-    sql "ALTER DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin" ||
+    "${sql[@]}" "ALTER DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin" ||
         die "could not set the character set of the database $DB_NAME"
 else
     say "creating the database $DB_NAME"
-    sql "$create" || die "could not create the database $DB_NAME"
+    "${sql[@]}" "$create" || die "could not create the database $DB_NAME"
 fi
 
 say "loading $DUMP into $DB_NAME"
@@ -195,7 +193,7 @@ if ! gzip -dc -- "$DUMP" | "${mariadb_client[@]}" "$DB_NAME"; then
 fi
 
 # --- Sessions: kept only where their cookies can still be valid. ---
-has_sessions=$(sql "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$DB_NAME' AND TABLE_NAME = 'sessions'") ||
+has_sessions=$("${sql[@]}" "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$DB_NAME' AND TABLE_NAME = 'sessions'") ||
     die "could not look up the sessions table of $DB_NAME"
 if [[ $has_sessions == 1 ]]; then
     site_fingerprint=$(secret_key_fingerprint "${CONFIG[secret_key_file]:-}")
@@ -213,11 +211,11 @@ if [[ $has_sessions == 1 ]]; then
         reason=
     fi
     if [[ -n $reason ]]; then
-        ended=$(sql "DELETE FROM \`$DB_NAME\`.sessions; SELECT ROW_COUNT()") ||
+        ended=$("${sql[@]}" "DELETE FROM \`$DB_NAME\`.sessions; SELECT ROW_COUNT()") ||
             die "could not end the sessions in $DB_NAME"
         say "ended all sessions ($ended): $reason"
     else
-        kept=$(sql "SELECT COUNT(*) FROM \`$DB_NAME\`.sessions") || die "could not count the sessions in $DB_NAME"
+        kept=$("${sql[@]}" "SELECT COUNT(*) FROM \`$DB_NAME\`.sessions") || die "could not count the sessions in $DB_NAME"
         say "kept the sessions ($kept): the backup was made with this site's secret key (--end-sessions ends them)"
     fi
 fi
@@ -230,7 +228,7 @@ REVOKE ALL PRIVILEGES ON \`$DB_NAME\`.* FROM $account_sql;
 REVOKE GRANT OPTION ON \`$DB_NAME\`.* FROM $account_sql;"
 # Table and column grants outlive a dropped table, so an earlier database of this name may have
 # left some; a table's REVOKE ALL takes its column grants too.
-table_grants=$(sql "SELECT Table_name, FIND_IN_SET('Grant', Table_priv) > 0,
+table_grants=$("${sql[@]}" "SELECT Table_name, FIND_IN_SET('Grant', Table_priv) > 0,
         REPLACE(REPLACE(Table_priv, 'Grant', ''), ',', '') <> '' OR Column_priv <> ''
     FROM mysql.tables_priv WHERE Db = '$DB_NAME' AND User = '$DB_USER' AND Host = 'localhost'") ||
     die "could not read the table grants of $account_sql"
@@ -241,8 +239,8 @@ while IFS=$'\t' read -r table has_grant_option has_rights; do
     [[ $has_rights == 0 ]] || grants+=$'\n'"REVOKE ALL PRIVILEGES ON $target;"
 done <<<"$table_grants"
 grants+=$'\n'"GRANT SELECT, INSERT, UPDATE, DELETE ON \`$DB_NAME\`.* TO $account_sql;"
-sql "$grants" || die "could not set the rights of $account_sql on $DB_NAME"
-if sql "SHOW GRANTS FOR $account_sql" | grep -E '^GRANT ' | grep -v '^GRANT USAGE ON \*\.\* ' |
+"${sql[@]}" "$grants" || die "could not set the rights of $account_sql on $DB_NAME"
+if "${sql[@]}" "SHOW GRANTS FOR $account_sql" | grep -E '^GRANT ' | grep -v '^GRANT USAGE ON \*\.\* ' |
     grep -qE ' ON \*\.\* '; then
     say "warning: $account_sql also has rights on every database (ON *.*); restore.sh leaves those alone"
 fi

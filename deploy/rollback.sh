@@ -6,10 +6,13 @@ usage() {
     cat <<'USAGE'
 usage: deploy/rollback.sh [--to VERSION]     (as root, on the host)
 
-Makes the previous release current again (or VERSION, one of /opt/microblog/releases), by
-running that release's own install.sh: the route programs are restarted one at a time and nginx
-is reloaded, with no failed request. The database is left as it is: migrations only add, so an
-older release works with a newer schema.
+Makes the previous release current again (or VERSION, a folder name in /opt/microblog/releases),
+by running that release's own install.sh: the route programs are restarted one at a time, with
+no failed request. nginx keeps running: it is reloaded only if that release's nginx configuration
+differs from the one in place (its paths go through /opt/microblog/current, so usually it does
+not). The previous release is the newest one in /opt/microblog/history other than the current
+one; run again, rollback.sh goes back and forth between the two. The database is left as it is:
+migrations only add, so an older release works with a newer schema.
 Exit status: 0 rolled back and checked, 1 failed, 2 bad usage.
 USAGE
 }
@@ -18,11 +21,20 @@ say() {
     printf 'rollback: %s\n' "$*" >&2
 }
 
+# For an option that takes a value: "$@" starts with the option; a missing or empty value is
+# bad usage (exit 2), named, rather than bash's own error for an unset $2.
+need_value() {
+    if (($# < 2)) || [[ -z $2 ]]; then
+        say "$1 needs a value (see --help)"
+        exit 2
+    fi
+}
+
 BASE_DIR=/opt/microblog
 target=
 while (($# > 0)); do
     case $1 in
-    --to) target=${2:?--to needs a version}; shift 2 ;;
+    --to) need_value "$@"; target=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac

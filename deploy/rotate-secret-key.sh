@@ -77,8 +77,9 @@ set_previous() {
     mv -f -- "$CONFIG_FILE.new" "$CONFIG_FILE"
 }
 
+previous=$(previous_setting)
 if [[ -n $retire ]]; then
-    [[ -n $(previous_setting) ]] || { say "no previous key to retire"; exit 0; }
+    [[ -n $previous ]] || { say "no previous key to retire"; exit 0; }
     set_previous ""
     say "forgetting the previous key"
     restart_routes
@@ -87,14 +88,14 @@ if [[ -n $retire ]]; then
     exit 0
 fi
 
-case $(previous_setting) in
+case $previous in
 "") ;;
 "$NEXT_KEY") say "finishing a rotation that was interrupted" ;;
 *) die "a rotation is still in its grace period; end it first: $0 --retire-previous" ;;
 esac
 
 # Round 1: the new key verifies everywhere before anything signs with it.
-[[ $(previous_setting) == "$NEXT_KEY" && -s $NEXT_KEY ]] || rm -f -- "$NEXT_KEY"
+[[ $previous == "$NEXT_KEY" && -s $NEXT_KEY ]] || rm -f -- "$NEXT_KEY"
 ensure_secret "$NEXT_KEY" 32
 chown "$APP_USER:$APP_USER" -- "$NEXT_KEY"
 set_previous "$NEXT_KEY"

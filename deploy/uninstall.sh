@@ -64,15 +64,20 @@ rm -rf -- /opt/microblog
 
 if [[ -n $purge ]]; then
     config=/etc/microblog/microblog.conf
-    if [[ -f $config && -n $(config_value "$config" db_host "") ]]; then
-        say "the database is on $(config_value "$config" db_host ""): left alone there"
+    db_host=
+    if [[ -f $config ]]; then
+        db_host=$(config_value "$config" db_host "")
+    fi
+    if [[ -n $db_host ]]; then
+        say "the database is on $db_host: left alone there"
     elif [[ -f $config ]]; then
         name=$(config_value "$config" db_name microblog)
         account=$(config_value "$config" db_user microblog)
+        socket=$(config_value "$config" db_socket /run/mysqld/mysqld.sock)
+        admin=$(config_value "$config" db_admin_user root)
         [[ $name =~ ^[A-Za-z0-9_]+$ && $account =~ ^[A-Za-z0-9_]+$ ]] || die "odd names in $config"
         say "dropping the database $name and the account $account"
-        mariadb --no-defaults --socket="$(config_value "$config" db_socket /run/mysqld/mysqld.sock)" \
-            -u "$(config_value "$config" db_admin_user root)" --batch \
+        mariadb --no-defaults --socket="$socket" -u "$admin" --batch \
             -e "DROP DATABASE IF EXISTS $name; DROP USER IF EXISTS '$account'@'localhost';" ||
             die "could not drop the database; /etc/microblog is kept"
     fi

@@ -1,10 +1,11 @@
 # What backup.sh and restore.sh share: messages, a reader for the configuration file and the
-# fingerprint of the session-signing key. Sourced, not run; the caller sets PROGRAM and
-# CONFIG_FILE.
+# fingerprint of the session-signing key. Sourced, not run; the caller sets CONFIG_FILE.
 # shellcheck shell=bash
 
+# Messages start with the script's name: backup, restore.
 say() {
-    printf '%s: %s\n' "$PROGRAM" "$*" >&2
+    local name=${0##*/}
+    printf '%s: %s\n' "${name%.sh}" "$*" >&2
 }
 
 die() {

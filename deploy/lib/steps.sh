@@ -47,7 +47,7 @@ fill_template() {
 }
 
 # Creates the database and the application's account, which may change rows but not the schema
-# (migrations run as the administrator). ALTER USER keeps the account's password equal to the
+# (migrations run as the administrator), or dies. ALTER USER keeps the account's password equal to the
 # file even if either was changed. Arguments: the server's socket, an administrator who logs in
 # over it as the operating-system user of that name, the database, the account, its password.
 setup_database() {
@@ -55,12 +55,13 @@ setup_database() {
     if ! [[ $database =~ ^[A-Za-z0-9_]+$ && $account =~ ^[A-Za-z0-9_]+$ && $password =~ ^[0-9a-f]+$ ]]; then
         die "database and account names may only hold letters, digits and _, the password only hex digits"
     fi
-    mariadb --no-defaults --socket="$socket" -u "$admin" --batch <<SQL
+    mariadb --no-defaults --socket="$socket" -u "$admin" --batch <<SQL ||
 CREATE DATABASE IF NOT EXISTS $database CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
 CREATE USER IF NOT EXISTS '$account'@'localhost' IDENTIFIED BY '$password';
 ALTER USER '$account'@'localhost' IDENTIFIED BY '$password';
 GRANT SELECT, INSERT, UPDATE, DELETE ON $database.* TO '$account'@'localhost';
 SQL
+        die "could not create the database $database or its account $account"
 }
 
 # Installs the packages of the list FILE (one per line, # comments) that are missing: apt only
@@ -106,17 +107,19 @@ config_value() {
         END { if (!found) print fallback }' "$file"
 }
 
-# Replaces DEST with SOURCE when they differ (mode MODE, owner OWNER); returns 0 when it
-# changed something, 1 when DEST was already right. A second install changes nothing.
+# Replaces DEST with SOURCE when they differ (mode MODE, owner OWNER), and then sets the
+# variable VAR to 1; leaves both alone when DEST is already right, so a second install changes
+# nothing. Called as a command, never as a condition, so that set -e stops the caller when
+# install or mv fails.
 install_if_changed() {
-    local source=$1 dest=$2 mode=$3 owner=${4:-root:root}
-    if [[ -f $dest ]] && cmp -s -- "$source" "$dest" &&
-        [[ $(stat -c '%a %U:%G' -- "$dest") == "${mode#0} $owner" ]]; then
-        return 1
+    local var=$1 source=$2 dest=$3 mode=$4 owner=${5:-root:root} state=
+    if [[ -f $dest ]] && cmp -s -- "$source" "$dest"; then
+        state=$(stat -c '%a %U:%G' -- "$dest")
+        [[ $state != "${mode#0} $owner" ]] || return 0
     fi
     install -m "$mode" -o "${owner%%:*}" -g "${owner#*:}" -- "$source" "$dest.new"
     mv -f -- "$dest.new" "$dest"
-    return 0
+    printf -v "$var" 1
 }
 
 # Sets the variable VAR to the number KEY of the configuration FILE (DEFAULT when absent), checked

@@ -79,6 +79,11 @@ def current_release():
     return on_host("readlink /opt/microblog/current").stdout.strip()
 
 
+def history():
+    """The versions /opt/microblog/history records, oldest first."""
+    return [line.split()[1] for line in on_host("cat /opt/microblog/history").stdout.splitlines()]
+
+
 def main_pids():
     units = ["microblog@%s.service" % route for route in ROUTES] + ["nginx.service"]
     out = on_host("systemctl show -p MainPID --value " + " ".join(units)).stdout.split()
@@ -137,6 +142,21 @@ class HostDeployTest(unittest.TestCase):
         self.assertEqual(main_pids(), before)
         self.assertEqual(on_host("stat -c %Y /etc/microblog/microblog.conf").stdout, config_before)
 
+    def test_03a_a_failing_step_stops_the_install(self):
+        # The release b, unpacked on the host, with one route's socket masked: systemctl cannot
+        # enable or start it, so installing the units fails before the switch to b.
+        host.client(["scp", "-q", *host.ssh_options(), releases["b"], host.ssh_target + ":/root/"])
+        on_host("tar -C /root -xzf /root/microblog-test-b.tar.gz")
+        self.addCleanup(on_host, "rm -rf /root/microblog-test-b /root/microblog-test-b.tar.gz")
+        on_host("systemctl mask microblog@index.socket")
+        self.addCleanup(on_host, "systemctl unmask microblog@index.socket")
+        result = on_host("/root/microblog-test-b/deploy/install.sh", check=False)
+        self.assertNotEqual(result.returncode, 0, result.stderr)
+        self.assertIn("install: stopped while installing the systemd units", result.stderr)
+        self.assertNotIn("switching", result.stderr)
+        self.assertEqual(current_release(), "releases/test-a")
+        self.assertEqual(history(), ["test-a"])
+
     def test_04_upgrade_under_load_fails_no_request(self):
         # The load signs in again and again from the one client address, far above the rate
         # limits one visitor needs: raised in the host's configuration, which install.sh carries
@@ -172,6 +192,10 @@ class HostDeployTest(unittest.TestCase):
         self.assertEqual(load.get("failures"), [])
         self.assertGreater(load.get("ok", 0), 200)
 
+    def test_04a_installing_a_release_again_records_it_once(self):
+        on_host("/opt/microblog/current/deploy/install.sh")
+        self.assertEqual(history(), ["test-a", "test-b"])
+
     def test_05_a_release_failing_its_health_check_is_rolled_back(self):
         result = deploy(releases["broken"], check=False)
         self.assertEqual(result.returncode, 1, result.stderr)
@@ -180,8 +204,11 @@ class HostDeployTest(unittest.TestCase):
         self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
 
     def test_06_rollback_goes_back_to_the_release_before(self):
+        # test-b was installed twice, and rolled back to once: the release before it is test-a.
+        self.assertEqual(history(), ["test-a", "test-b"])
         on_host("/opt/microblog/current/deploy/rollback.sh")
         self.assertEqual(current_release(), "releases/test-a")
+        self.assertEqual(history(), ["test-a", "test-b", "test-a"])
         self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
 
     def test_07_backup_restores_into_a_fresh_database(self):
