@@ -210,6 +210,11 @@ class HostDeployTest(unittest.TestCase):
         self.assertEqual(current_release(), "releases/test-a")
         self.assertEqual(history(), ["test-a", "test-b", "test-a"])
         self.assertEqual(browser("sign-in", site_url(), USER, PASSWORD).stdout.strip(), USER)
+        # Upgrades and rollbacks stopped every route: an idle one stops at once, never at the
+        # supervisor's 5 s deadline for a stuck worker.
+        journal = on_host("journalctl -u 'microblog@*' --no-pager").stdout
+        self.assertIn("stopped", journal)
+        self.assertNotIn("did not stop", journal)
 
     def test_07_backup_restores_into_a_fresh_database(self):
         backup = on_host("/opt/microblog/current/deploy/backup.sh").stdout.strip().splitlines()[-1]
