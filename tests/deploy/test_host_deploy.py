@@ -143,17 +143,17 @@ class HostDeployTest(unittest.TestCase):
         self.assertEqual(on_host("stat -c %Y /etc/microblog/microblog.conf").stdout, config_before)
 
     def test_03a_a_failing_step_stops_the_install(self):
-        # The release b, unpacked on the host, with one route's socket masked: systemctl cannot
-        # enable or start it, so installing the units fails before the switch to b.
+        # The release b, unpacked on the host, with a folder where switching to it puts its new
+        # link: the mv -T that makes b current fails, and nothing after it may run.
         host.client(["scp", "-q", *host.ssh_options(), releases["b"], host.ssh_target + ":/root/"])
         on_host("tar -C /root -xzf /root/microblog-test-b.tar.gz")
         self.addCleanup(on_host, "rm -rf /root/microblog-test-b /root/microblog-test-b.tar.gz")
-        on_host("systemctl mask microblog@index.socket")
-        self.addCleanup(on_host, "systemctl unmask microblog@index.socket")
+        on_host("mkdir -p /opt/microblog/current.new/in-the-way")
+        self.addCleanup(on_host, "rm -rf /opt/microblog/current.new")
         result = on_host("/root/microblog-test-b/deploy/install.sh", check=False)
         self.assertNotEqual(result.returncode, 0, result.stderr)
-        self.assertIn("install: stopped while installing the systemd units", result.stderr)
-        self.assertNotIn("switching", result.stderr)
+        self.assertIn("install: stopped while switching to the release", result.stderr)
+        self.assertNotIn("restarting", result.stderr)
         self.assertEqual(current_release(), "releases/test-a")
         self.assertEqual(history(), ["test-a"])
 
