@@ -221,14 +221,6 @@ void relax_runs(std::vector<double>& cheapest, size_t start, size_t run_end, Cos
         relax(cheapest, start, end, cost(end - start));
 }
 
-bool has_prefix(const std::vector<std::string>& sorted, std::string_view prefix, bool& exact) {
-    auto found = std::lower_bound(
-        sorted.begin(), sorted.end(), prefix,
-        [](const std::string& word, std::string_view key) { return std::string_view(word) < key; });
-    exact = found != sorted.end() && *found == prefix;
-    return found != sorted.end() && std::string_view(*found).substr(0, prefix.size()) == prefix;
-}
-
 std::vector<std::string> load_words(const std::string& path) {
     std::ifstream in(path);
     if (!in) {
@@ -244,18 +236,53 @@ std::vector<std::string> load_words(const std::string& path) {
     }
     if (in.bad())
         throw std::runtime_error("the password word list " + path + " cannot be read");
-    std::sort(words.begin(), words.end());
-    words.erase(std::unique(words.begin(), words.end()), words.end());
+    return words;
+}
+
+std::vector<std::string> reversed(std::vector<std::string> words) {
+    for (std::string& word : words)
+        std::reverse(word.begin(), word.end());
     return words;
 }
 
 }  // namespace
 
+PasswordPolicy::SortedWords::SortedWords(std::vector<std::string> words) {
+    std::sort(words.begin(), words.end());
+    words.erase(std::unique(words.begin(), words.end()), words.end());
+    for (const std::string& word : words) {
+        starts_.push_back(static_cast<uint32_t>(text_.size()));
+        text_ += word;
+    }
+    starts_.push_back(static_cast<uint32_t>(text_.size()));
+    text_.shrink_to_fit();
+    starts_.shrink_to_fit();
+}
+
+std::string_view PasswordPolicy::SortedWords::word(size_t index) const {
+    return std::string_view(text_).substr(starts_[index], starts_[index + 1] - starts_[index]);
+}
+
+bool PasswordPolicy::SortedWords::has_prefix(std::string_view prefix, bool& exact) const {
+    size_t low = 0;
+    size_t high = size();
+    while (low < high) {  // the first word not less than prefix
+        size_t middle = low + (high - low) / 2;
+        if (word(middle) < prefix)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    std::string_view found = low < size() ? word(low) : std::string_view();
+    exact = low < size() && found == prefix;
+    return low < size() && found.substr(0, prefix.size()) == prefix;
+}
+
 PasswordPolicy::PasswordPolicy(const std::string& word_list)
-    : word_list_(word_list), words_(load_words(word_list)) {
-    for (const std::string& word : words_)
-        reversed_words_.emplace_back(word.rbegin(), word.rend());
-    std::sort(reversed_words_.begin(), reversed_words_.end());
+    : PasswordPolicy(word_list, load_words(word_list)) {}
+
+PasswordPolicy::PasswordPolicy(const std::string& word_list, std::vector<std::string> words)
+    : word_list_(word_list), words_(words), reversed_words_(reversed(std::move(words))) {
     // A list that does not know "password" would let common passwords through.
     if (guess_bits("password") >= kMinGuessBits) {
         throw std::runtime_error("the password word list " + word_list_ +
@@ -309,9 +336,9 @@ void PasswordPolicy::relax_word_pieces(std::string_view password, const std::str
         bool word = false;
         bool reversed_word = false;
         if (forward)
-            forward = has_prefix(words_, piece, word);
+            forward = words_.has_prefix(piece, word);
         if (backward)
-            backward = has_prefix(reversed_words_, piece, reversed_word);
+            backward = reversed_words_.has_prefix(piece, reversed_word);
         if (end - start < kShortestPattern || !(word || reversed_word))
             continue;
         // One bit each for capitals, substitutes and reading backwards.

@@ -5,6 +5,7 @@
 // spelt out in docs/security.md ("The password policy").
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,14 +51,31 @@ class PasswordPolicy {
     double guess_bits(std::string_view password) const;
 
   private:
+    PasswordPolicy(const std::string& word_list, std::vector<std::string> words);
+
     // Lowers cheapest[end] to cheapest[start] plus a word's cost for every dictionary word (or
     // reversed word) that `normalised` has from `start` to `end`.
     void relax_word_pieces(std::string_view password, const std::string& normalised, size_t start,
                            std::vector<double>& cheapest) const;
 
+    // Sorted words in one string: a std::string each would cost 32 bytes besides the word,
+    // megabytes in every worker of the programs that check passwords.
+    class SortedWords {
+      public:
+        explicit SortedWords(std::vector<std::string> words);
+        size_t size() const { return starts_.size() - 1; }
+        // Whether a word begins with `prefix`; `exact` tells whether one is `prefix` itself.
+        bool has_prefix(std::string_view prefix, bool& exact) const;
+
+      private:
+        std::string_view word(size_t index) const;
+        std::string text_;
+        std::vector<uint32_t> starts_;  // each word's offset in text_, then text_'s size
+    };
+
     std::string word_list_;
-    std::vector<std::string> words_;           // normalised (see password_policy.cpp), sorted
-    std::vector<std::string> reversed_words_;  // the same, each reversed, sorted
+    SortedWords words_;           // normalised (see password_policy.cpp)
+    SortedWords reversed_words_;  // the same, each reversed
     pwquality_settings* settings_;
 };
 
