@@ -239,24 +239,21 @@ std::vector<std::string> load_words(const std::string& path) {
     return words;
 }
 
-std::vector<std::string> reversed(std::vector<std::string> words) {
-    for (std::string& word : words)
-        std::reverse(word.begin(), word.end());
-    return words;
-}
-
 }  // namespace
 
 PasswordPolicy::SortedWords::SortedWords(std::vector<std::string> words) {
     std::sort(words.begin(), words.end());
     words.erase(std::unique(words.begin(), words.end()), words.end());
+    size_t length = 0;
+    for (const std::string& word : words)
+        length += word.size();
+    text_.reserve(length);
+    starts_.reserve(words.size() + 1);
     for (const std::string& word : words) {
         starts_.push_back(static_cast<uint32_t>(text_.size()));
         text_ += word;
     }
     starts_.push_back(static_cast<uint32_t>(text_.size()));
-    text_.shrink_to_fit();
-    starts_.shrink_to_fit();
 }
 
 std::string_view PasswordPolicy::SortedWords::word(size_t index) const {
@@ -278,11 +275,20 @@ bool PasswordPolicy::SortedWords::has_prefix(std::string_view prefix, bool& exac
     return low < size() && found.substr(0, prefix.size()) == prefix;
 }
 
-PasswordPolicy::PasswordPolicy(const std::string& word_list)
-    : PasswordPolicy(word_list, load_words(word_list)) {}
+void PasswordPolicy::SortedWords::find_in(
+    std::string_view text, const std::function<void(size_t start, size_t end)>& found) const {
+    for (size_t start = 0; start < text.size(); ++start) {
+        bool exact = false;
+        for (size_t end = start + 1;
+             end <= text.size() && has_prefix(text.substr(start, end - start), exact); ++end) {
+            if (exact && end - start >= kShortestPattern)
+                found(start, end);
+        }
+    }
+}
 
-PasswordPolicy::PasswordPolicy(const std::string& word_list, std::vector<std::string> words)
-    : word_list_(word_list), words_(words), reversed_words_(reversed(std::move(words))) {
+PasswordPolicy::PasswordPolicy(const std::string& word_list)
+    : word_list_(word_list), words_(load_words(word_list)) {
     // A list that does not know "password" would let common passwords through.
     if (guess_bits("password") >= kMinGuessBits) {
         throw std::runtime_error("the password word list " + word_list_ +
@@ -322,33 +328,30 @@ PasswordPolicy::~PasswordPolicy() {
     pwquality_free_settings(settings_);
 }
 
-void PasswordPolicy::relax_word_pieces(std::string_view password, const std::string& normalised,
-                                       size_t start, std::vector<double>& cheapest) const {
+std::vector<std::vector<PasswordPolicy::WordPiece>> PasswordPolicy::word_pieces(
+    std::string_view password) const {
+    const std::string forwards = normalised(password);
+    const std::string backwards(forwards.rbegin(), forwards.rend());
     const double word_bits = std::log2(double(words_.size()));
-    bool forward = true;
-    bool backward = true;
-    bool uppercase = false;
-    bool substituted = false;
-    for (size_t end = start + 1; end <= normalised.size() && (forward || backward); ++end) {
-        uppercase = uppercase || is_upper(password[end - 1]);
-        substituted = substituted || is_substitute(password[end - 1]);
-        std::string_view piece = std::string_view(normalised).substr(start, end - start);
-        bool word = false;
-        bool reversed_word = false;
-        if (forward)
-            forward = words_.has_prefix(piece, word);
-        if (backward)
-            backward = reversed_words_.has_prefix(piece, reversed_word);
-        if (end - start < kShortestPattern || !(word || reversed_word))
-            continue;
+    std::vector<std::vector<WordPiece>> pieces(password.size());
+    auto add = [&](size_t start, size_t end, bool reversed) {
+        std::string_view piece = password.substr(start, end - start);
+        bool uppercase = std::any_of(piece.begin(), piece.end(), is_upper);
+        bool substituted = std::any_of(piece.begin(), piece.end(), is_substitute);
         // One bit each for capitals, substitutes and reading backwards.
-        double bits = word_bits + (uppercase ? 1 : 0) + (substituted ? 1 : 0) + (word ? 0 : 1);
-        relax(cheapest, start, end, bits);
-    }
+        pieces[start].push_back(
+            {end, word_bits + (uppercase ? 1 : 0) + (substituted ? 1 : 0) + (reversed ? 1 : 0)});
+    };
+    words_.find_in(forwards, [&](size_t start, size_t end) { add(start, end, false); });
+    // A word read backwards is a word in the reversed password: one list serves both ways.
+    words_.find_in(backwards, [&](size_t start, size_t end) {
+        add(password.size() - end, password.size() - start, true);
+    });
+    return pieces;
 }
 
 double PasswordPolicy::guess_bits(std::string_view password) const {
-    const std::string normal = normalised(password);
+    const std::vector<std::vector<WordPiece>> words = word_pieces(password);
     std::vector<double> cheapest(password.size() + 1, HUGE_VAL);
     cheapest[0] = 0;
     for (size_t start = 0; start < password.size(); ++start) {
@@ -363,7 +366,8 @@ double PasswordPolicy::guess_bits(std::string_view password) const {
                    [&](size_t length) { return walk_bits(length) + (shifted ? 1 : 0); });
         if (is_year(password, start))
             relax(cheapest, start, start + 4, kYearBits);
-        relax_word_pieces(password, normal, start, cheapest);
+        for (const WordPiece& word : words[start])
+            relax(cheapest, start, word.end, word.bits);
     }
     return cheapest[password.size()];
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,31 +52,35 @@ class PasswordPolicy {
     double guess_bits(std::string_view password) const;
 
   private:
-    PasswordPolicy(const std::string& word_list, std::vector<std::string> words);
-
-    // Lowers cheapest[end] to cheapest[start] plus a word's cost for every dictionary word (or
-    // reversed word) that `normalised` has from `start` to `end`.
-    void relax_word_pieces(std::string_view password, const std::string& normalised, size_t start,
-                           std::vector<double>& cheapest) const;
-
     // Sorted words in one string: a std::string each would cost 32 bytes besides the word,
     // megabytes in every worker of the programs that check passwords.
     class SortedWords {
       public:
         explicit SortedWords(std::vector<std::string> words);
         size_t size() const { return starts_.size() - 1; }
-        // Whether a word begins with `prefix`; `exact` tells whether one is `prefix` itself.
-        bool has_prefix(std::string_view prefix, bool& exact) const;
+        // Calls found(start, end) for every text[start, end) that is one of the words.
+        void find_in(std::string_view text,
+                     const std::function<void(size_t start, size_t end)>& found) const;
 
       private:
+        // Whether a word begins with `prefix`; `exact` tells whether one is `prefix` itself.
+        bool has_prefix(std::string_view prefix, bool& exact) const;
         std::string_view word(size_t index) const;
         std::string text_;
         std::vector<uint32_t> starts_;  // each word's offset in text_, then text_'s size
     };
 
+    // A dictionary word in the password, read forwards or backwards, and what it costs.
+    struct WordPiece {
+        size_t end;
+        double bits;
+    };
+
+    // Every word piece of `password`, by the index where it starts.
+    std::vector<std::vector<WordPiece>> word_pieces(std::string_view password) const;
+
     std::string word_list_;
-    SortedWords words_;           // normalised (see password_policy.cpp)
-    SortedWords reversed_words_;  // the same, each reversed
+    SortedWords words_;  // normalised (see password_policy.cpp)
     pwquality_settings* settings_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -331,6 +332,9 @@ class Supervisor {
         sigaddset(&signals, SIGINT);
         sigaddset(&signals, SIGCHLD);
         sigprocmask(SIG_BLOCK, &signals, nullptr);
+        // Start-up (the word list's loading, say) left freed heap pages behind: give them back
+        // once, so no worker starts with them counted in its memory.
+        malloc_trim(0);
         top_up();
         for (;;) {
             // Short of workers (a fork failed): try again every second.

@@ -294,6 +294,20 @@ TEST(PasswordPolicyTest, CommonAndDictionaryPasswordsAreRefused) {
     }
 }
 
+// docs/security.md: a word read backwards costs one bit more than the word, with or without
+// capitals and substitutes, and wherever it sits in the password.
+TEST(PasswordPolicyTest, ADictionaryWordReadBackwardsCostsOneBitMore) {
+    for (const char* word : {"password", "Passw0rd", "football", "sunshine", "monkey99"}) {
+        SCOPED_TRACE(word);
+        std::string backwards(word);
+        std::reverse(backwards.begin(), backwards.end());
+        EXPECT_DOUBLE_EQ(policy().guess_bits(backwards), policy().guess_bits(word) + 1);
+        EXPECT_EQ(verdict(backwards), kPasswordTooCommon);
+    }
+    EXPECT_DOUBLE_EQ(policy().guess_bits("7qov" + std::string("drowssap")),
+                     policy().guess_bits("7qov" + std::string("password")) + 1);
+}
+
 TEST(PasswordPolicyTest, FewerThanEightCharactersAreRefused) {
     for (const char* password : {"short1", "x", "Vb4!rT9", "correct"}) {
         SCOPED_TRACE(password);
