@@ -377,7 +377,13 @@ void Database::prepare_handle(Statement& statement) {
     if (handle == nullptr)
         throw StatementError(mysql_errno(connection_), mysql_error(connection_));
     my_bool update_max_length = 1;
-    mysql_stmt_attr_set(handle, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
+    // store_result() fills in each column's max_length only with this on; run() sizes buffers by
+    // it.
+    if (mysql_stmt_attr_set(handle, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length) != 0) {
+        StatementError error(mysql_stmt_errno(handle), "cannot set STMT_ATTR_UPDATE_MAX_LENGTH");
+        mysql_stmt_close(handle);
+        throw error;
+    }
     if (mysql_stmt_prepare(handle, statement.sql.c_str(), statement.sql.size()) != 0) {
         StatementError error(mysql_stmt_errno(handle),
                              std::string(mysql_stmt_error(handle)) + " in: " + statement.sql);
