@@ -244,35 +244,68 @@ std::vector<std::string> load_words(const std::string& path) {
 PasswordPolicy::SortedWords::SortedWords(std::vector<std::string> words) {
     std::sort(words.begin(), words.end());
     words.erase(std::unique(words.begin(), words.end()), words.end());
-    size_t length = 0;
-    for (const std::string& word : words)
-        length += word.size();
-    text_.reserve(length);
-    starts_.reserve(words.size() + 1);
-    for (const std::string& word : words) {
-        starts_.push_back(static_cast<uint32_t>(text_.size()));
-        text_ += word;
+    size_ = words.size();
+    std::string_view previous;
+    for (size_t index = 0; index < words.size(); ++index) {
+        const std::string& word = words[index];  // at most kLongestWord: a length is one byte
+        size_t shared = 0;
+        if (index % kBlockSize == 0)
+            blocks_.push_back(static_cast<uint32_t>(text_.size()));
+        else
+            while (shared < word.size() && shared < previous.size() &&
+                   word[shared] == previous[shared])
+                ++shared;
+        text_ += static_cast<char>(shared);
+        text_ += static_cast<char>(word.size() - shared);
+        text_.append(word, shared);
+        previous = word;
     }
-    starts_.push_back(static_cast<uint32_t>(text_.size()));
+    text_.shrink_to_fit();
+    blocks_.shrink_to_fit();
 }
 
-std::string_view PasswordPolicy::SortedWords::word(size_t index) const {
-    return std::string_view(text_).substr(starts_[index], starts_[index + 1] - starts_[index]);
+std::string_view PasswordPolicy::SortedWords::first_word(size_t block) const {
+    size_t at = blocks_[block];
+    return std::string_view(text_).substr(at + 2, static_cast<unsigned char>(text_[at + 1]));
+}
+
+std::optional<std::string_view> PasswordPolicy::SortedWords::lower_bound_in(
+    size_t block, std::string_view key, std::string& buffer) const {
+    size_t at = blocks_[block];
+    const size_t end = block + 1 < blocks_.size() ? blocks_[block + 1] : text_.size();
+    while (at < end) {
+        auto shared = static_cast<unsigned char>(text_[at]);
+        auto rest = static_cast<unsigned char>(text_[at + 1]);
+        buffer.resize(shared);
+        buffer.append(text_, at + 2, rest);
+        at += 2 + rest;
+        if (std::string_view(buffer) >= key)
+            return std::string_view(buffer);
+    }
+    return std::nullopt;
 }
 
 bool PasswordPolicy::SortedWords::has_prefix(std::string_view prefix, bool& exact) const {
+    // The first block whose first word is greater than `prefix`: the first word not less than
+    // `prefix` is in the block before it, or is that block's first word.
     size_t low = 0;
-    size_t high = size();
-    while (low < high) {  // the first word not less than prefix
+    size_t high = blocks_.size();
+    while (low < high) {
         size_t middle = low + (high - low) / 2;
-        if (word(middle) < prefix)
+        if (first_word(middle) <= prefix)
             low = middle + 1;
         else
             high = middle;
     }
-    std::string_view found = low < size() ? word(low) : std::string_view();
-    exact = low < size() && found == prefix;
-    return low < size() && found.substr(0, prefix.size()) == prefix;
+    std::string buffer;
+    buffer.reserve(kLongestWord);
+    std::optional<std::string_view> found;
+    if (low > 0)
+        found = lower_bound_in(low - 1, prefix, buffer);
+    if (!found && low < blocks_.size())
+        found = first_word(low);
+    exact = found && *found == prefix;
+    return found && found->substr(0, prefix.size()) == prefix;
 }
 
 void PasswordPolicy::SortedWords::find_in(

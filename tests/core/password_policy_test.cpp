@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -292,6 +293,31 @@ TEST(PasswordPolicyTest, CommonAndDictionaryPasswordsAreRefused) {
         SCOPED_TRACE(password);
         EXPECT_EQ(verdict(password), kPasswordTooCommon);
     }
+}
+
+// Every line of the list is found as a word (the lookup reaches the first, middle and last word
+// of every block of the packed list): alone it costs one word, at most 2 bits more for
+// capitals and substitutes, and read backwards 1 bit more again.
+TEST(PasswordPolicyTest, EveryWordOfTheListIsAWord) {
+    std::ifstream in(kPasswordWordList);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    ASSERT_GT(lines.size(), 50000u);
+    const double one_word = std::log2(double(lines.size()));
+    size_t costly = 0;
+    for (const std::string& line : lines) {
+        if (line.size() < 3 || line.size() > 64)
+            continue;
+        std::string backwards(line.rbegin(), line.rend());
+        if (policy().guess_bits(line) > one_word + 2 ||
+            policy().guess_bits(backwards) > one_word + 3) {
+            if (++costly <= 5)
+                ADD_FAILURE() << "'" << line << "' costs " << policy().guess_bits(line)
+                              << " bits, backwards " << policy().guess_bits(backwards);
+        }
+    }
+    EXPECT_EQ(costly, 0u);
 }
 
 // docs/security.md: a word read backwards costs one bit more than the word, with or without
