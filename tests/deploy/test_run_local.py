@@ -79,7 +79,8 @@ class RunLocalTest(unittest.TestCase):
 
 
 class RestartTest(unittest.TestCase):
-    """Runs last in this module (unittest sorts classes by name): it restarts the stack."""
+    """Stops and starts the module's stack and leaves it serving: unittest sorts classes by name,
+    so RunLocalTest and WorkerCountTest meet the restarted stack."""
 
     def test_stop_and_start_keeps_users_sessions_and_schema(self):
         visitor = Visitor(stack.url)
