@@ -1,7 +1,7 @@
 // /account: the signed-in user's username and email, and the ways to look after the account.
 // Only signed-in users reach it: its nginx location includes protected-page.conf.
-#include "core/http_error.h"
-#include "core/server.h"
+#include "core/http/http_error.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 

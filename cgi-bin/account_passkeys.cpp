@@ -5,12 +5,12 @@
 // the public key comes as SPKI from getPublicKey()). Removing is a plain form.
 #include <nlohmann/json.hpp>
 
-#include "core/encoding.h"
-#include "core/events.h"
-#include "core/form.h"
-#include "core/passkey_ceremony.h"
-#include "core/server.h"
-#include "core/webauthn.h"
+#include "core/accounts/events.h"
+#include "core/http/encoding.h"
+#include "core/http/form.h"
+#include "core/passkeys/passkey_ceremony.h"
+#include "core/passkeys/webauthn.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 

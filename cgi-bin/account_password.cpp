@@ -1,11 +1,11 @@
 // /account/password: changing the password (GET shows the form). The current password must be
 // given, and is throttled like sign-in; the new one follows the registration rules. A change
 // ends every other session of the user and gives this browser a new session token.
-#include "core/account_rules.h"
-#include "core/events.h"
-#include "core/form.h"
-#include "core/reauth.h"
-#include "core/server.h"
+#include "core/accounts/account_rules.h"
+#include "core/accounts/events.h"
+#include "core/accounts/reauth.h"
+#include "core/http/form.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 

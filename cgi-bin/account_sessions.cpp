@@ -2,10 +2,10 @@
 // each other one and one for all the others. Sudo mode: it opens only after a recent password
 // confirmation. Forms name a session by its public id; the statements also name the user, so an
 // id of someone else's session ends nothing.
-#include "core/events.h"
-#include "core/form.h"
-#include "core/server.h"
-#include "core/user_agent.h"
+#include "core/accounts/events.h"
+#include "core/http/form.h"
+#include "core/http/user_agent.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 

@@ -5,12 +5,12 @@
 #include <ctime>
 #include <sstream>
 
-#include "core/encoding.h"
-#include "core/events.h"
-#include "core/form.h"
-#include "core/qr_svg.h"
-#include "core/server.h"
-#include "core/totp.h"
+#include "core/accounts/events.h"
+#include "core/http/encoding.h"
+#include "core/http/form.h"
+#include "core/server/server.h"
+#include "core/two_factor/qr_svg.h"
+#include "core/two_factor/totp.h"
 
 using namespace microblog;
 

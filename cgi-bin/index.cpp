@@ -1,7 +1,7 @@
 // / and /index: the signed-in user's home page, greeting them and listing the newest posts.
 // Only signed-in users reach it: its nginx locations include protected-page.conf.
-#include "core/posts.h"
-#include "core/server.h"
+#include "core/pages/posts.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 

@@ -6,13 +6,13 @@
 // itself, so no two-factor code is asked.
 #include <nlohmann/json.hpp>
 
-#include "core/encoding.h"
-#include "core/events.h"
-#include "core/next_url.h"
-#include "core/passkey_ceremony.h"
-#include "core/server.h"
-#include "core/sign_in.h"
-#include "core/webauthn.h"
+#include "core/accounts/events.h"
+#include "core/accounts/sign_in.h"
+#include "core/http/encoding.h"
+#include "core/http/next_url.h"
+#include "core/passkeys/passkey_ceremony.h"
+#include "core/passkeys/webauthn.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 

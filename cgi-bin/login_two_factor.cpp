@@ -4,10 +4,10 @@
 // alone does for other accounts. Wrong codes count against the account like wrong passwords.
 #include <ctime>
 
-#include "core/events.h"
-#include "core/form.h"
-#include "core/server.h"
-#include "core/sign_in.h"
+#include "core/accounts/events.h"
+#include "core/accounts/sign_in.h"
+#include "core/http/form.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 

@@ -1,7 +1,7 @@
 // /register: the registration form (GET) and creating an account (POST).
-#include "core/account_rules.h"
-#include "core/form.h"
-#include "core/server.h"
+#include "core/accounts/account_rules.h"
+#include "core/http/form.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 

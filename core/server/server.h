@@ -1,0 +1,66 @@
+// Running a route as a FastCGI program: one listening socket, a supervisor that keeps
+// `--workers` processes alive, and in each worker the accept loop that turns every request
+// into a Response, with all errors handled in one place.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/http/request.h"
+#include "core/http/response.h"
+#include "core/server/app.h"
+
+namespace microblog {
+
+// Who a route is for. A page that needs a signed-in user declares that in nginx, not here:
+// its location includes nginx/protected-page.conf, which answers a visitor without a session
+// cookie on its own and tells the program (MICROBLOG_SIGN_IN) to refuse one whose session is over,
+// so both are sent to the login view with `next`.
+enum class Audience {
+    kAnyone,
+    kVisitors,  // signing in or up: a signed-in user is sent to the home page instead
+    kSignedIn,  // an action only a signed-in user can take (signing out): a visitor is sent home
+};
+
+// Whether a POST must carry the CSRF token of this browser's form (field csrf_token).
+enum class Csrf { kRequiredOnPost, kNotNeeded };
+
+// Whether a route is a sensitive account page ("sudo mode"): one that opens only when this
+// session entered the password within reauth_minutes. Otherwise the user is sent to
+// /confirm?next=<this page> and comes back after confirming.
+enum class Confirmation { kNotNeeded, kRecent };
+
+using Handler = std::function<Response(const Request&, App&)>;
+
+// A route's declaration, like a row of a dispatch table: core/server/server.cpp checks the method,
+// the audience and the CSRF token before `handle` runs, so no route can forget one of them.
+struct Route {
+    std::string name;                  // the program's name in logs
+    std::vector<std::string> methods;  // others get 405
+    Audience audience;
+    Csrf csrf;
+    std::vector<std::string> templates;  // content templates it renders
+    Handler handle;
+    // Answers a POST whose CSRF token is missing or stale (the form shown again with what was
+    // typed, say); when empty, an error page with status 400.
+    Handler expired_form = nullptr;
+    // A read the page needs on every request, made in the same database round trip as the
+    // session lookup (see CompanionRead in sessions.h).
+    CompanionRead companion = {};
+    unsigned needs = kNeedsNothing;  // Needs (app.h), or-ed
+    Confirmation confirmation = Confirmation::kNotNeeded;
+};
+
+// Forms on this site are a few short fields; nginx refuses more (client_max_body_size).
+inline constexpr size_t kMaxBodyBytes = 16 * 1024;
+
+// main() of every route program: `PROGRAM --config FILE --socket PATH [--workers N]`.
+int serve(int argc, char** argv, const Route& route);
+
+// One request through the route: the visitor's identity from the session cookie, the route's
+// preconditions, then its handler; every failure is turned into a page: HttpError into its
+// status, an unreachable database into 503, anything else into a logged 500.
+Response handle_request(const Route& route, App& app, Request& request);
+
+}  // namespace microblog
