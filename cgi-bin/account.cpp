@@ -1,5 +1,5 @@
 // /account: the signed-in user's username and email, and the ways to look after the account.
-// Only signed-in users reach it: its nginx location includes protected-page.conf.
+// Only signed-in users reach it: its Route says kSignedIn, and nginx answers visitors early.
 #include "core/http/http_error.h"
 #include "core/server/server.h"
 
@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     return serve(argc, argv,
                  Route{"account",
                        {"GET", "HEAD"},
-                       Audience::kAnyone,
+                       Audience::kSignedIn,
                        Csrf::kNotNeeded,
                        {"account.tpl"},
                        account});

@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
     return serve(argc, argv,
                  Route{"account_passkeys",
                        {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
+                       Audience::kSignedIn,
                        Csrf::kRequiredOnPost,
                        {"account_passkeys.tpl"},
                        passkeys_page,

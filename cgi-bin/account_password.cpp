@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     return serve(argc, argv,
                  Route{"account_password",
                        {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
+                       Audience::kSignedIn,
                        Csrf::kRequiredOnPost,
                        {"account_password.tpl"},
                        password_page,

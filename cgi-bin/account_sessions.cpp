@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     return serve(argc, argv,
                  Route{"account_sessions",
                        {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
+                       Audience::kSignedIn,
                        Csrf::kRequiredOnPost,
                        {"account_sessions.tpl"},
                        sessions_page,

@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
     return serve(argc, argv,
                  Route{"account_two_factor",
                        {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
+                       Audience::kSignedIn,
                        Csrf::kRequiredOnPost,
                        {"account_two_factor.tpl"},
                        two_factor_page,

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     return serve(argc, argv,
                  Route{"confirm",
                        {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
+                       Audience::kSignedIn,
                        Csrf::kRequiredOnPost,
                        {"confirm.tpl"},
                        confirm_page,

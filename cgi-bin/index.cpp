@@ -1,5 +1,5 @@
 // / and /index: the signed-in user's home page, greeting them and listing the newest posts.
-// Only signed-in users reach it: its nginx locations include protected-page.conf.
+// Only signed-in users reach it: its Route says kSignedIn, and nginx answers visitors early.
 #include "core/pages/posts.h"
 #include "core/server/server.h"
 
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     return serve(argc, argv,
                  Route{"index",
                        {"GET", "HEAD"},
-                       Audience::kAnyone,
+                       Audience::kSignedIn,
                        Csrf::kNotNeeded,
                        {"index.tpl"},
                        home,

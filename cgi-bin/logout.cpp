@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     return serve(argc, argv,
                  Route{"logout",
                        {"GET", "HEAD", "POST"},
-                       Audience::kSignedIn,
+                       Audience::kSession,
                        Csrf::kRequiredOnPost,
                        {"logout.tpl"},
                        logout,

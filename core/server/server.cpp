@@ -440,6 +440,13 @@ bool sent_from_another_site(const Request& request, bool https) {
     return origin != (https ? "https://" : "http://") + request.param("HTTP_HOST");
 }
 
+// The login view, coming back to this page afterwards, as nginx's @login sends a visitor
+// (nginx/microblog.conf) when a location lacks nginx/protected-page.conf.
+std::string login_url(const Request& request) {
+    const std::string page = request.param("REQUEST_URI");
+    return is_safe_next(page) ? "/login?next=" + url_encode_component(page) : "/login";
+}
+
 // The password confirmation page, coming back to this page afterwards. A POST comes back to the
 // page's form (its path without the query), so that an action is never taken without being
 // asked for again.
@@ -451,19 +458,23 @@ std::string confirmation_url(const Request& request) {
 
 // The route's declared preconditions, checked in order; a response when one is not met.
 std::optional<Response> refuse(const Route& route, App& app, const Request& request) {
+    bool signed_in = request.identity().signed_in();
+    const bool behind_nginx_check = request.param("MICROBLOG_SIGN_IN") == "required";
+    if (!signed_in && (route.audience == Audience::kSignedIn || behind_nginx_check)) {
+        // nginx turns a 401 into its redirect to the login view (nginx/protected-page.conf);
+        // a location without that include gets the same redirect from here.
+        if (behind_nginx_check)
+            return app.error_page(request, 401, "Please log in to access this page.");
+        return app.redirect_with_flash(login_url(request), "Please log in to access this page.");
+    }
     if (!allowed_method(route, request.method())) {
         Response response = app.error_page(request, 405, "This page does not accept that method.");
         response.set_header("Allow", join(route.methods, ", "));
         return response;
     }
-    bool signed_in = request.identity().signed_in();
-    if (!signed_in && request.param("MICROBLOG_SIGN_IN") == "required") {
-        // nginx turns this into the redirect to the login view (nginx/protected-page.conf).
-        return app.error_page(request, 401, "Please log in to access this page.");
-    }
     if (signed_in && route.audience == Audience::kVisitors)
         return Response::redirect("/index");
-    if (!signed_in && route.audience == Audience::kSignedIn)
+    if (!signed_in && route.audience == Audience::kSession)
         return Response::redirect("/index");
     if (request.method() == "POST" && sent_from_another_site(request, app.config().https))
         return app.error_page(request, 403, "This form was sent from another site.");

@@ -13,14 +13,14 @@
 
 namespace microblog {
 
-// Who a route is for. A page that needs a signed-in user declares that in nginx, not here:
-// its location includes nginx/protected-page.conf, which answers a visitor without a session
-// cookie on its own and tells the program (MICROBLOG_SIGN_IN) to refuse one whose session is over,
-// so both are sent to the login view with `next`.
+// Who a route is for, enforced by the program itself. nginx answers a visitor without a
+// session cookie on a page's location before any program wakes (nginx/protected-page.conf, the
+// fast path); either one alone keeps a visitor out.
 enum class Audience {
     kAnyone,
     kVisitors,  // signing in or up: a signed-in user is sent to the home page instead
-    kSignedIn,  // an action only a signed-in user can take (signing out): a visitor is sent home
+    kSignedIn,  // a signed-in user's page: a visitor is sent to the login view with `next`
+    kSession,   // an action on the visitor's own session (signing out): a visitor is sent home
 };
 
 // Whether a POST must carry the CSRF token of this browser's form (field csrf_token).
