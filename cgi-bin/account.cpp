@@ -21,10 +21,13 @@ Response account(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account",
-                       {"GET", "HEAD"},
-                       Audience::kSignedIn,
-                       Csrf::kNotNeeded,
-                       {"account.tpl"},
-                       account});
+                 {
+                     .name = "account",
+                     .paths = {"/account"},
+                     .methods = {"GET", "HEAD"},
+                     .audience = Audience::kSignedIn,
+                     .csrf = Csrf::kNotNeeded,
+                     .templates = {"account.tpl"},
+                     .handle = account,
+                 });
 }

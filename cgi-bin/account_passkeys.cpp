@@ -171,14 +171,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account_passkeys",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kSignedIn,
-                       Csrf::kRequiredOnPost,
-                       {"account_passkeys.tpl"},
-                       passkeys_page,
-                       expired_form,
-                       {},
-                       kNeedsPasskeys,
-                       Confirmation::kRecent});
+                 {
+                     .name = "account_passkeys",
+                     .paths = {"/account/passkeys"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .confirmation = Confirmation::kRecent,
+                     .templates = {"account_passkeys.tpl"},
+                     .needs = kNeedsPasskeys,
+                     .handle = passkeys_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -84,13 +84,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account_password",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kSignedIn,
-                       Csrf::kRequiredOnPost,
-                       {"account_password.tpl"},
-                       password_page,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions});
+                 {
+                     .name = "account_password",
+                     .paths = {"/account/password"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .rate_limit = "microblog_login",
+                     .templates = {"account_password.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions,
+                     .handle = password_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -94,14 +94,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account_sessions",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kSignedIn,
-                       Csrf::kRequiredOnPost,
-                       {"account_sessions.tpl"},
-                       sessions_page,
-                       expired_form,
-                       {},
-                       kNeedsAccountSessions,
-                       Confirmation::kRecent});
+                 {
+                     .name = "account_sessions",
+                     .paths = {"/account/sessions"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .confirmation = Confirmation::kRecent,
+                     .templates = {"account_sessions.tpl"},
+                     .needs = kNeedsAccountSessions,
+                     .handle = sessions_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -173,14 +173,16 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account_two_factor",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kSignedIn,
-                       Csrf::kRequiredOnPost,
-                       {"account_two_factor.tpl"},
-                       two_factor_page,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsTwoFactor,
-                       Confirmation::kRecent});
+                 {
+                     .name = "account_two_factor",
+                     .paths = {"/account/two-factor"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .confirmation = Confirmation::kRecent,
+                     .rate_limit = "microblog_login",
+                     .templates = {"account_two_factor.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsTwoFactor,
+                     .handle = two_factor_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -55,13 +55,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"confirm",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kSignedIn,
-                       Csrf::kRequiredOnPost,
-                       {"confirm.tpl"},
-                       confirm_page,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsAccountSessions});
+                 {
+                     .name = "confirm",
+                     .paths = {"/confirm"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .rate_limit = "microblog_login",
+                     .templates = {"confirm.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsAccountSessions,
+                     .handle = confirm_page,
+                     .expired_form = expired_form,
+                 });
 }

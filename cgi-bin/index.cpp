@@ -25,12 +25,14 @@ Response home(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"index",
-                       {"GET", "HEAD"},
-                       Audience::kSignedIn,
-                       Csrf::kNotNeeded,
-                       {"index.tpl"},
-                       home,
-                       nullptr,
-                       newest_posts_read(kPostsShown)});
+                 {
+                     .name = "index",
+                     .paths = {"/", "/index"},
+                     .methods = {"GET", "HEAD"},
+                     .audience = Audience::kSignedIn,
+                     .csrf = Csrf::kNotNeeded,
+                     .templates = {"index.tpl"},
+                     .companion = newest_posts_read(kPostsShown),
+                     .handle = home,
+                 });
 }

@@ -98,13 +98,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"login",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kVisitors,
-                       Csrf::kRequiredOnPost,
-                       {"login.tpl"},
-                       login,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsTwoFactor});
+                 {
+                     .name = "login",
+                     .paths = {"/login"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kVisitors,
+                     .rate_limit = "microblog_login",
+                     .templates = {"login.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsTwoFactor,
+                     .handle = login,
+                     .expired_form = expired_form,
+                 });
 }

@@ -117,13 +117,14 @@ Response expired_form(const Request&, App&) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"login_passkey",
-                       {"POST"},
-                       Audience::kVisitors,
-                       Csrf::kRequiredOnPost,
-                       {},
-                       passkey_sign_in,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsPasskeys});
+                 {
+                     .name = "login_passkey",
+                     .paths = {"/login/passkey"},
+                     .methods = {"POST"},
+                     .audience = Audience::kVisitors,
+                     .rate_limit = "microblog_login",
+                     .needs = kNeedsLoginThrottle | kNeedsPasskeys,
+                     .handle = passkey_sign_in,
+                     .expired_form = expired_form,
+                 });
 }

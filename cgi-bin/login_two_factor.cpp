@@ -82,13 +82,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"login_two_factor",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kVisitors,
-                       Csrf::kRequiredOnPost,
-                       {"login_two_factor.tpl"},
-                       second_step,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsTwoFactor});
+                 {
+                     .name = "login_two_factor",
+                     .paths = {"/login/two-factor"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kVisitors,
+                     .rate_limit = "microblog_login",
+                     .templates = {"login_two_factor.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsTwoFactor,
+                     .handle = second_step,
+                     .expired_form = expired_form,
+                 });
 }

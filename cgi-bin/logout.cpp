@@ -36,11 +36,13 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"logout",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kSession,
-                       Csrf::kRequiredOnPost,
-                       {"logout.tpl"},
-                       logout,
-                       expired_form});
+                 {
+                     .name = "logout",
+                     .paths = {"/logout"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSession,
+                     .templates = {"logout.tpl"},
+                     .handle = logout,
+                     .expired_form = expired_form,
+                 });
 }

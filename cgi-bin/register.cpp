@@ -61,13 +61,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"register",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kVisitors,
-                       Csrf::kRequiredOnPost,
-                       {"register.tpl"},
-                       register_page,
-                       expired_form,
-                       {},
-                       kNeedsPasswordPolicy});
+                 {
+                     .name = "register",
+                     .paths = {"/register"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kVisitors,
+                     .rate_limit = "microblog_register",
+                     .templates = {"register.tpl"},
+                     .needs = kNeedsPasswordPolicy,
+                     .handle = register_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -544,7 +545,43 @@ Response handle_request(const Route& route, App& app, Request& request) {
     return to_sign_in_if_refused(request, handle_request_as_declared(route, app, request));
 }
 
+namespace {
+
+std::string audience_name(Audience audience) {
+    switch (audience) {
+        case Audience::kAnyone:
+            return "anyone";
+        case Audience::kVisitors:
+            return "visitors";
+        case Audience::kSignedIn:
+            return "signed-in";
+        case Audience::kSession:
+            return "session";
+    }
+    return "?";
+}
+
+// The row as `key values...` lines, for the test that checks nginx/microblog.conf against it.
+void describe(const Route& route) {
+    std::cout << "name " << route.name << "\n"
+              << "paths " << join(route.paths, " ") << "\n"
+              << "methods " << join(route.methods, " ") << "\n"
+              << "audience " << audience_name(route.audience) << "\n"
+              << "csrf " << (route.csrf == Csrf::kRequiredOnPost ? "required-on-post" : "none")
+              << "\n"
+              << "confirmation "
+              << (route.confirmation == Confirmation::kRecent ? "recent" : "none") << "\n"
+              << "rate_limit " << route.rate_limit << "\n"
+              << "templates " << join(route.templates, " ") << "\n";
+}
+
+}  // namespace
+
 int serve(int argc, char** argv, const Route& route) {
+    if (argc == 2 && std::string_view(argv[1]) == "--describe") {
+        describe(route);
+        return 0;
+    }
     set_log_name(route.name);
     try {
         Options options = parse_options(argc, argv);

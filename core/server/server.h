@@ -33,29 +33,34 @@ enum class Confirmation { kNotNeeded, kRecent };
 
 using Handler = std::function<Response(const Request&, App&)>;
 
-// A route's declaration, like a row of a dispatch table: core/server/server.cpp checks the method,
-// the audience and the CSRF token before `handle` runs, so no route can forget one of them.
+// A route's whole description, one row of the site's route table, written with designated
+// initializers in this order. core/server/server.cpp checks the method, the audience, the CSRF
+// token and sudo mode before `handle` runs, so no route can forget one of them; `--describe`
+// prints the row for the test that holds nginx/microblog.conf to it (tests/nginx).
 struct Route {
-    std::string name;                  // the program's name in logs
+    std::string name;                  // the program: its socket, unit and log lines
+    std::vector<std::string> paths;    // the URL paths nginx sends to it, one location each
     std::vector<std::string> methods;  // others get 405
     Audience audience;
-    Csrf csrf;
-    std::vector<std::string> templates;  // content templates it renders
+    Csrf csrf = Csrf::kRequiredOnPost;
+    Confirmation confirmation = Confirmation::kNotNeeded;
+    std::string rate_limit = {};              // the nginx limit_req zone of its locations, if any
+    std::vector<std::string> templates = {};  // content templates it renders, loaded at start
+    unsigned needs = kNeedsNothing;           // Needs (app.h), or-ed
+    // A read the page needs on every request, made in the same database round trip as the
+    // session lookup (see CompanionRead in sessions.h).
+    CompanionRead companion = {};
     Handler handle;
     // Answers a POST whose CSRF token is missing or stale (the form shown again with what was
     // typed, say); when empty, an error page with status 400.
     Handler expired_form = nullptr;
-    // A read the page needs on every request, made in the same database round trip as the
-    // session lookup (see CompanionRead in sessions.h).
-    CompanionRead companion = {};
-    unsigned needs = kNeedsNothing;  // Needs (app.h), or-ed
-    Confirmation confirmation = Confirmation::kNotNeeded;
 };
 
 // Forms on this site are a few short fields; nginx refuses more (client_max_body_size).
 inline constexpr size_t kMaxBodyBytes = 16 * 1024;
 
-// main() of every route program: `PROGRAM --config FILE --socket PATH [--workers N]`.
+// main() of every route program: `PROGRAM --config FILE --socket PATH [--workers N]`, or
+// `PROGRAM --describe` to print its row.
 int serve(int argc, char** argv, const Route& route);
 
 // One request through the route: the visitor's identity from the session cookie, the route's

@@ -36,7 +36,12 @@ class ServerTest : public ::testing::Test {
     }
 
     Route route(Audience audience, Csrf csrf) {
-        return Route{"test", {"GET", "POST"}, audience, csrf, {}, [this](const Request&, App&) {
+        return Route{.name = "test",
+                     .paths = {"/test"},
+                     .methods = {"GET", "POST"},
+                     .audience = audience,
+                     .csrf = csrf,
+                     .handle = [this](const Request&, App&) {
                          ++handled_;
                          return Response::html(200, "handled");
                      }};
@@ -151,6 +156,25 @@ TEST_F(ServerTest, UndeclaredMethodIs405WithAllow) {
     EXPECT_EQ(handled_, 0);
 }
 
+// Without nginx's protected-page.conf in front, the program sends the visitor to the login
+// view itself, with the page to come back to, whatever the method.
+TEST_F(ServerTest, VisitorOfASignedInPageIsSentToTheLoginViewWithNext) {
+    for (const char* method : {"GET", "POST", "DELETE"}) {
+        SCOPED_TRACE(method);
+        Response response = send(route(Audience::kSignedIn, Csrf::kRequiredOnPost),
+                                 {{"REQUEST_METHOD", method}, {"REQUEST_URI", "/test?a=1"}});
+        EXPECT_EQ(response.status(), 302);
+        EXPECT_EQ(response.header("Location"), "/login?next=%2Ftest%3Fa%3D1");
+    }
+    EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(ServerTest, AnUnsafeRequestUriIsNotCarriedAsNext) {
+    Response response = send(route(Audience::kSignedIn, Csrf::kNotNeeded),
+                             {{"REQUEST_METHOD", "GET"}, {"REQUEST_URI", "//elsewhere.example/"}});
+    EXPECT_EQ(response.header("Location"), "/login");
+}
+
 TEST_F(ServerTest, VisitorOfAPageNginxMarksAsNeedingSignInGets401) {
     Response response = send(route(Audience::kAnyone, Csrf::kNotNeeded),
                              {{"REQUEST_METHOD", "GET"}, {"MICROBLOG_SIGN_IN", "required"}});
@@ -171,9 +195,9 @@ TEST_F(ServerTest, A401FromTheHandlerIsRedirectedOnlyOnAPageNeedingSignIn) {
     EXPECT_EQ(protected_page.header("X-Accel-Redirect"), "@login");
 }
 
-TEST_F(ServerTest, VisitorOfASignedInActionIsSentHome) {
+TEST_F(ServerTest, VisitorOfASessionActionIsSentHome) {
     Response response =
-        post(route(Audience::kSignedIn, Csrf::kRequiredOnPost), "csrf_token=" + valid_token());
+        post(route(Audience::kSession, Csrf::kRequiredOnPost), "csrf_token=" + valid_token());
     EXPECT_EQ(response.status(), 302);
     EXPECT_EQ(response.header("Location"), "/index");
     EXPECT_EQ(handled_, 0);
