@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/password.h"
+#include "core/accounts/password.h"
 
 namespace {
 

@@ -14,7 +14,7 @@ import cpu
 READY_LINE = "Microblog is running at "
 START_TIMEOUT_SECONDS = 180  # the first start creates the database
 STOP_TIMEOUT_SECONDS = 60
-DEFAULT_PASSWORD_COST = 5  # the programs' own default (core/config.h)
+DEFAULT_PASSWORD_COST = 5  # the programs' own default (core/server/config.h)
 IDLE_TIMEOUT_SECONDS = 20
 IDLE_SAMPLE_SECONDS = 0.5
 IDLE_TICKS_PER_SAMPLE = 2  # 2 of 50 possible ticks per core in half a second: about idle

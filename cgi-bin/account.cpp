@@ -1,7 +1,7 @@
 // /account: the signed-in user's username and email, and the ways to look after the account.
-// Only signed-in users reach it: its nginx location includes protected-page.conf.
-#include "core/http_error.h"
-#include "core/server.h"
+// Only signed-in users reach it: its Route says kSignedIn, and nginx answers visitors early.
+#include "core/http/http_error.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -21,10 +21,13 @@ Response account(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account",
-                       {"GET", "HEAD"},
-                       Audience::kAnyone,
-                       Csrf::kNotNeeded,
-                       {"account.tpl"},
-                       account});
+                 {
+                     .name = "account",
+                     .paths = {"/account"},
+                     .methods = {"GET", "HEAD"},
+                     .audience = Audience::kSignedIn,
+                     .csrf = Csrf::kNotNeeded,
+                     .templates = {"account.tpl"},
+                     .handle = account,
+                 });
 }

@@ -5,12 +5,12 @@
 // the public key comes as SPKI from getPublicKey()). Removing is a plain form.
 #include <nlohmann/json.hpp>
 
-#include "core/encoding.h"
-#include "core/events.h"
-#include "core/form.h"
-#include "core/passkey_ceremony.h"
-#include "core/server.h"
-#include "core/webauthn.h"
+#include "core/accounts/events.h"
+#include "core/http/encoding.h"
+#include "core/http/form.h"
+#include "core/passkeys/passkey_ceremony.h"
+#include "core/passkeys/webauthn.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -171,14 +171,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account_passkeys",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
-                       Csrf::kRequiredOnPost,
-                       {"account_passkeys.tpl"},
-                       passkeys_page,
-                       expired_form,
-                       {},
-                       kNeedsPasskeys,
-                       Confirmation::kRecent});
+                 {
+                     .name = "account_passkeys",
+                     .paths = {"/account/passkeys"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .confirmation = Confirmation::kRecent,
+                     .templates = {"account_passkeys.tpl"},
+                     .needs = kNeedsPasskeys,
+                     .handle = passkeys_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -1,11 +1,11 @@
 // /account/password: changing the password (GET shows the form). The current password must be
 // given, and is throttled like sign-in; the new one follows the registration rules. A change
 // ends every other session of the user and gives this browser a new session token.
-#include "core/account_rules.h"
-#include "core/events.h"
-#include "core/form.h"
-#include "core/reauth.h"
-#include "core/server.h"
+#include "core/accounts/account_rules.h"
+#include "core/accounts/events.h"
+#include "core/accounts/reauth.h"
+#include "core/http/form.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -84,13 +84,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account_password",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
-                       Csrf::kRequiredOnPost,
-                       {"account_password.tpl"},
-                       password_page,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions});
+                 {
+                     .name = "account_password",
+                     .paths = {"/account/password"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .rate_limit = "microblog_login",
+                     .templates = {"account_password.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions,
+                     .handle = password_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -2,10 +2,10 @@
 // each other one and one for all the others. Sudo mode: it opens only after a recent password
 // confirmation. Forms name a session by its public id; the statements also name the user, so an
 // id of someone else's session ends nothing.
-#include "core/events.h"
-#include "core/form.h"
-#include "core/server.h"
-#include "core/user_agent.h"
+#include "core/accounts/events.h"
+#include "core/http/form.h"
+#include "core/http/user_agent.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -94,14 +94,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account_sessions",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
-                       Csrf::kRequiredOnPost,
-                       {"account_sessions.tpl"},
-                       sessions_page,
-                       expired_form,
-                       {},
-                       kNeedsAccountSessions,
-                       Confirmation::kRecent});
+                 {
+                     .name = "account_sessions",
+                     .paths = {"/account/sessions"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .confirmation = Confirmation::kRecent,
+                     .templates = {"account_sessions.tpl"},
+                     .needs = kNeedsAccountSessions,
+                     .handle = sessions_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -5,12 +5,12 @@
 #include <ctime>
 #include <sstream>
 
-#include "core/encoding.h"
-#include "core/events.h"
-#include "core/form.h"
-#include "core/qr_svg.h"
-#include "core/server.h"
-#include "core/totp.h"
+#include "core/accounts/events.h"
+#include "core/http/encoding.h"
+#include "core/http/form.h"
+#include "core/server/server.h"
+#include "core/two_factor/qr_svg.h"
+#include "core/two_factor/totp.h"
 
 using namespace microblog;
 
@@ -173,14 +173,16 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"account_two_factor",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
-                       Csrf::kRequiredOnPost,
-                       {"account_two_factor.tpl"},
-                       two_factor_page,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsTwoFactor,
-                       Confirmation::kRecent});
+                 {
+                     .name = "account_two_factor",
+                     .paths = {"/account/two-factor"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .confirmation = Confirmation::kRecent,
+                     .rate_limit = "microblog_login",
+                     .templates = {"account_two_factor.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsTwoFactor,
+                     .handle = two_factor_page,
+                     .expired_form = expired_form,
+                 });
 }

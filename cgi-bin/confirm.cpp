@@ -1,10 +1,10 @@
 // /confirm: sudo mode. A signed-in user sent here by a sensitive page enters their password
 // again and goes back to exactly that page (`next`, when it is a path on this site). Wrong
 // passwords are throttled like sign-in.
-#include "core/form.h"
-#include "core/next_url.h"
-#include "core/reauth.h"
-#include "core/server.h"
+#include "core/accounts/reauth.h"
+#include "core/http/form.h"
+#include "core/http/next_url.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -55,13 +55,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"confirm",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kAnyone,
-                       Csrf::kRequiredOnPost,
-                       {"confirm.tpl"},
-                       confirm_page,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsAccountSessions});
+                 {
+                     .name = "confirm",
+                     .paths = {"/confirm"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSignedIn,
+                     .rate_limit = "microblog_login",
+                     .templates = {"confirm.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsAccountSessions,
+                     .handle = confirm_page,
+                     .expired_form = expired_form,
+                 });
 }

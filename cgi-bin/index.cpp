@@ -1,7 +1,7 @@
 // / and /index: the signed-in user's home page, greeting them and listing the newest posts.
-// Only signed-in users reach it: its nginx locations include protected-page.conf.
-#include "core/posts.h"
-#include "core/server.h"
+// Only signed-in users reach it: its Route says kSignedIn, and nginx answers visitors early.
+#include "core/pages/posts.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -25,12 +25,14 @@ Response home(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"index",
-                       {"GET", "HEAD"},
-                       Audience::kAnyone,
-                       Csrf::kNotNeeded,
-                       {"index.tpl"},
-                       home,
-                       nullptr,
-                       newest_posts_read(kPostsShown)});
+                 {
+                     .name = "index",
+                     .paths = {"/", "/index"},
+                     .methods = {"GET", "HEAD"},
+                     .audience = Audience::kSignedIn,
+                     .csrf = Csrf::kNotNeeded,
+                     .templates = {"index.tpl"},
+                     .companion = newest_posts_read(kPostsShown),
+                     .handle = home,
+                 });
 }

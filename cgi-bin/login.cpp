@@ -1,11 +1,11 @@
 // /login: the sign-in form (GET) and signing in (POST) with username, password and Remember Me.
 // An account with two-factor sign-in goes on to /login/two-factor for its code.
-#include "core/encoding.h"
-#include "core/events.h"
-#include "core/form.h"
-#include "core/next_url.h"
-#include "core/server.h"
-#include "core/sign_in.h"
+#include "core/accounts/events.h"
+#include "core/accounts/sign_in.h"
+#include "core/http/encoding.h"
+#include "core/http/form.h"
+#include "core/http/next_url.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -98,13 +98,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"login",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kVisitors,
-                       Csrf::kRequiredOnPost,
-                       {"login.tpl"},
-                       login,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsTwoFactor});
+                 {
+                     .name = "login",
+                     .paths = {"/login"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kVisitors,
+                     .rate_limit = "microblog_login",
+                     .templates = {"login.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsTwoFactor,
+                     .handle = login,
+                     .expired_form = expired_form,
+                 });
 }

@@ -6,13 +6,13 @@
 // itself, so no two-factor code is asked.
 #include <nlohmann/json.hpp>
 
-#include "core/encoding.h"
-#include "core/events.h"
-#include "core/next_url.h"
-#include "core/passkey_ceremony.h"
-#include "core/server.h"
-#include "core/sign_in.h"
-#include "core/webauthn.h"
+#include "core/accounts/events.h"
+#include "core/accounts/sign_in.h"
+#include "core/http/encoding.h"
+#include "core/http/next_url.h"
+#include "core/passkeys/passkey_ceremony.h"
+#include "core/passkeys/webauthn.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -117,13 +117,14 @@ Response expired_form(const Request&, App&) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"login_passkey",
-                       {"POST"},
-                       Audience::kVisitors,
-                       Csrf::kRequiredOnPost,
-                       {},
-                       passkey_sign_in,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsPasskeys});
+                 {
+                     .name = "login_passkey",
+                     .paths = {"/login/passkey"},
+                     .methods = {"POST"},
+                     .audience = Audience::kVisitors,
+                     .rate_limit = "microblog_login",
+                     .needs = kNeedsLoginThrottle | kNeedsPasskeys,
+                     .handle = passkey_sign_in,
+                     .expired_form = expired_form,
+                 });
 }

@@ -4,10 +4,10 @@
 // alone does for other accounts. Wrong codes count against the account like wrong passwords.
 #include <ctime>
 
-#include "core/events.h"
-#include "core/form.h"
-#include "core/server.h"
-#include "core/sign_in.h"
+#include "core/accounts/events.h"
+#include "core/accounts/sign_in.h"
+#include "core/http/form.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -82,13 +82,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"login_two_factor",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kVisitors,
-                       Csrf::kRequiredOnPost,
-                       {"login_two_factor.tpl"},
-                       second_step,
-                       expired_form,
-                       {},
-                       kNeedsLoginThrottle | kNeedsTwoFactor});
+                 {
+                     .name = "login_two_factor",
+                     .paths = {"/login/two-factor"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kVisitors,
+                     .rate_limit = "microblog_login",
+                     .templates = {"login_two_factor.tpl"},
+                     .needs = kNeedsLoginThrottle | kNeedsTwoFactor,
+                     .handle = second_step,
+                     .expired_form = expired_form,
+                 });
 }

@@ -1,8 +1,8 @@
 // /logout: signing out is a POST carrying the session's CSRF token (the navigation's Logout
 // button). GET shows a one-button confirmation, so a link or prefetch can never sign anyone out.
 // A visitor has nothing to sign out of and is sent home.
-#include "core/events.h"
-#include "core/server.h"
+#include "core/accounts/events.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -36,11 +36,13 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"logout",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kSignedIn,
-                       Csrf::kRequiredOnPost,
-                       {"logout.tpl"},
-                       logout,
-                       expired_form});
+                 {
+                     .name = "logout",
+                     .paths = {"/logout"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kSession,
+                     .templates = {"logout.tpl"},
+                     .handle = logout,
+                     .expired_form = expired_form,
+                 });
 }

@@ -1,7 +1,7 @@
 // /register: the registration form (GET) and creating an account (POST).
-#include "core/account_rules.h"
-#include "core/form.h"
-#include "core/server.h"
+#include "core/accounts/account_rules.h"
+#include "core/http/form.h"
+#include "core/server/server.h"
 
 using namespace microblog;
 
@@ -61,13 +61,15 @@ Response expired_form(const Request& request, App& app) {
 
 int main(int argc, char** argv) {
     return serve(argc, argv,
-                 Route{"register",
-                       {"GET", "HEAD", "POST"},
-                       Audience::kVisitors,
-                       Csrf::kRequiredOnPost,
-                       {"register.tpl"},
-                       register_page,
-                       expired_form,
-                       {},
-                       kNeedsPasswordPolicy});
+                 {
+                     .name = "register",
+                     .paths = {"/register"},
+                     .methods = {"GET", "HEAD", "POST"},
+                     .audience = Audience::kVisitors,
+                     .rate_limit = "microblog_register",
+                     .templates = {"register.tpl"},
+                     .needs = kNeedsPasswordPolicy,
+                     .handle = register_page,
+                     .expired_form = expired_form,
+                 });
 }

@@ -4,7 +4,7 @@
 #include <iterator>
 #include <string>
 
-#include "core/password.h"
+#include "core/accounts/password.h"
 
 namespace {
 

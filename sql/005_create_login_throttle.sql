@@ -5,7 +5,7 @@
 -- throttle_failures sets locked_until, and until then every sign-in to the name is refused.
 -- All times are the database's UTC_TIMESTAMP(), so every worker on every host agrees.
 -- A row is dead once its window and its lock are both over (expires_at): it then counts as
--- fresh, and core/throttle.cpp deletes dead rows whenever a failure adds a row, so the table
+-- fresh, and core/accounts/throttle.cpp deletes dead rows whenever a failure adds a row, so the table
 -- holds about as many rows as names that failed in the last throttle_window_minutes or
 -- throttle_minutes, however many random names are tried.
 CREATE TABLE login_throttle (

@@ -1,6 +1,6 @@
 -- Two-factor sign-in with an authenticator app (TOTP). One row per user who has started or
 -- finished setting it up. Secrets are sealed with the configured two_factor_key (AES-256-GCM,
--- core/secret_box.h), never stored in the clear. pending_secret is the one shown on the setup
+-- core/crypto/secret_box.h), never stored in the clear. pending_secret is the one shown on the setup
 -- page until a correct code moves it to secret; last_step is the time step of the last code
 -- accepted, so a code is never accepted twice.
 CREATE TABLE two_factor (

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/config.h"
+#include "core/server/config.h"
 
 namespace microblog::admin {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "admin.h"
-#include "core/database.h"
+#include "core/db/database.h"
 
 namespace microblog::admin {
 namespace {

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "admin.h"
-#include "core/database.h"
+#include "core/db/database.h"
 
 namespace microblog::admin {
 namespace {

@@ -8,13 +8,13 @@
 #include <optional>
 
 #include "admin.h"
-#include "core/account_rules.h"
-#include "core/database.h"
-#include "core/events.h"
-#include "core/log.h"
-#include "core/password.h"
-#include "core/throttle.h"
-#include "core/users.h"
+#include "core/accounts/account_rules.h"
+#include "core/accounts/events.h"
+#include "core/accounts/password.h"
+#include "core/accounts/throttle.h"
+#include "core/accounts/users.h"
+#include "core/db/database.h"
+#include "core/server/log.h"
 
 namespace microblog::admin {
 namespace {
@@ -149,7 +149,7 @@ int set_password(const Invocation& invocation) {
         // The owner, locked out by someone's guesses, can sign in with the new password at once.
         throttle.reset(user.username);
     });
-    // The security log's line for it (core/events.h), beside the message for the operator.
+    // The security log's line for it (core/accounts/events.h), beside the message for the operator.
     set_log_name("microblog-admin");
     log_line("password changed user=" + quoted_for_log(user.username) + " by=microblog-admin");
     say("changed the password of " + user.username + " and ended " + plural(ended, "session") +

@@ -123,7 +123,7 @@ install_if_changed() {
 }
 
 # Sets the variable VAR to the number KEY of the configuration FILE (DEFAULT when absent), checked
-# to be from LEAST to 100000 as the programs check it (core/config.cpp): nginx is configured
+# to be from LEAST to 100000 as the programs check it (core/server/config.cpp): nginx is configured
 # before any program reads the file.
 config_number() {
     local var=$1 file=$2 key=$3 default=$4 least=$5 value

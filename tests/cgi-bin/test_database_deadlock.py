@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A statement InnoDB rolls back to break a deadlock (core/database.cpp) is run again, so the
+"""A statement InnoDB rolls back to break a deadlock (core/db/database.cpp) is run again, so the
 request it served succeeds instead of answering 500. The deadlock is made on purpose: a
 transaction of the test holds one expired session row while a sign-in's sweep of expired
 sessions holds another and waits for it; the test's transaction then asks for the sweep's row.

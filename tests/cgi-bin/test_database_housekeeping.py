@@ -39,7 +39,7 @@ class HousekeepingTest(unittest.TestCase):
         holder.send("SELECT 'holding'")
         self.assertEqual(holder.read_line(), "holding")
 
-        # The programs' lock waits end after 1 s (core/database.cpp), well inside the hold.
+        # The programs' lock waits end after 1 s (core/db/database.cpp), well inside the hold.
         response = Visitor(stack.url).login(name)
         holder.send("ROLLBACK")
         holder.close()

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The programs' MariaDB connections (core/database.cpp): when the server drops them, as a
+"""The programs' MariaDB connections (core/db/database.cpp): when the server drops them, as a
 restart or a failover does, the next request reconnects and succeeds instead of failing."""
 import os
 import sys

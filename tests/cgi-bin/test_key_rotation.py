@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Rotating the secret key (core/signed_value.cpp, previous_secret_key_file): signed values carry
+"""Rotating the secret key (core/crypto/signed_value.cpp, previous_secret_key_file): signed values carry
 the id of the key that made them; after a rotation the previous key still verifies, a session
 cookie it signed is signed again with the new key, and once the previous key is retired only
 what the new key signed verifies. Nobody who used the site during the grace period is signed

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Per-account sign-in throttling (core/throttle.cpp, sql/005_create_login_throttle.sql) and the
-security event lines (core/events.h, deploy/fail2ban/microblog.conf), against a stack with low
+"""Per-account sign-in throttling (core/accounts/throttle.cpp, sql/005_create_login_throttle.sql) and the
+security event lines (core/accounts/events.h, deploy/fail2ban/microblog.conf), against a stack with low
 limits: 3 failures in 1 minute lock a name for 1 minute. Time passes by moving the table's
 timestamps back, not by sleeping."""
 import os
@@ -19,7 +19,7 @@ stack = Stack("cgi-bin-login-throttle", workers=4,
               config={"throttle_failures": LIMIT, "throttle_window_minutes": 1, "throttle_minutes": 1})
 PASSWORD = "correct horse"
 FILTER = os.path.join(REPO_DIR, "deploy", "fail2ban", "microblog.conf")
-# One event line of the login or logout program (core/events.h), the name still escaped.
+# One event line of the login or logout program (core/accounts/events.h), the name still escaped.
 EVENT = re.compile(r'^(login|logout)\[(\d+)\]: (login failed|login throttled|login ok|logout) '
                    r'user="((?:[^"\\]|\\.)*)" ip=(\S+)$')
 

@@ -2,7 +2,7 @@
 """`next` of every length up to nginx's own limit (an 8 KiB request line, then 414) on each route
 that carries it on: /login, /login/two-factor, /login/passkey, /confirm, and the redirects to
 /confirm and to /login from a protected page. No length may get a 5xx. A `next` of at most
-2048 bytes (core/next_url.h) comes back whole; a longer one is dropped, and the visitor lands on
+2048 bytes (core/http/next_url.h) comes back whole; a longer one is dropped, and the visitor lands on
 the route's default page."""
 import os
 import re
@@ -42,7 +42,7 @@ def long_next(length, filler):
 
 
 def as_component(text):
-    """As core/encoding.cpp's url_encode_component writes it: all but unreserved escaped."""
+    """As core/http/encoding.cpp's url_encode_component writes it: all but unreserved escaped."""
     return quote(text, safe="")
 
 

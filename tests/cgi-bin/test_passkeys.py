@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Passkeys (cgi-bin/account_passkeys.cpp, cgi-bin/login_passkey.cpp, core/webauthn.cpp) over
+"""Passkeys (cgi-bin/account_passkeys.cpp, cgi-bin/login_passkey.cpp, core/passkeys/webauthn.cpp) over
 HTTP, with a software authenticator (tests/support/soft_authenticator.py) answering both WebAuthn
 ceremonies the way static/passkeys.js posts them: honestly, replayed, or tampered with field by
 field. WebAuthn needs a host name, so every browser here opens http://localhost:PORT, the origin

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A route program's command line (core/server.cpp): a bad option stops it at start, with exit
+"""A route program's command line (core/server/server.cpp): a bad option stops it at start, with exit
 status 1 and a message that names the option and the value it got."""
 import os
 import subprocess

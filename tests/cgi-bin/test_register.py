@@ -260,7 +260,7 @@ class FormErrorTest(unittest.TestCase):
         self.assert_form_error(self.submit(email=email), "email", None, before)
 
     def test_common_or_short_passwords_are_refused_by_the_password_field(self):
-        # The policy (core/password_policy.h): at least 8 characters, not common or a dictionary word.
+        # The policy (core/accounts/password_policy.h): at least 8 characters, not common or a dictionary word.
         too_common = "This password is too common or too easy to guess. Please choose another."
         too_short = "Please choose a longer password (at least 8 characters)."
         for password, message in (("12345678", too_common), ("password1", too_common), ("qwertyui", too_common),

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""core/sessions.cpp as every page uses it: who a session cookie belongs to, and who it doesn't."""
+"""core/accounts/sessions.cpp as every page uses it: who a session cookie belongs to, and who it doesn't."""
 import hashlib
 import os
 import sys

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Server-side session limits (core/sessions.cpp): the idle timeout, the absolute lifetime, a
+"""Server-side session limits (core/accounts/sessions.cpp): the idle timeout, the absolute lifetime, a
 last-seen time written at most about once a minute, the sweep of dead sessions on anyone's
 sign-in, and a bound on the sessions one user keeps."""
 import os

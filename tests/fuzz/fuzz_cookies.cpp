@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/cookies.h"
+#include "core/http/cookies.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string header(reinterpret_cast<const char*>(data), size);

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/encoding.h"
+#include "core/http/encoding.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string bytes(reinterpret_cast<const char*>(data), size);

@@ -2,9 +2,9 @@
 #include <cstdint>
 #include <string>
 
-#include "core/form.h"
-#include "core/http_error.h"
-#include "core/request.h"
+#include "core/http/form.h"
+#include "core/http/http_error.h"
+#include "core/http/request.h"
 
 using microblog::FieldRule;
 using microblog::Form;

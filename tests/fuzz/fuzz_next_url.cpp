@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/next_url.h"
+#include "core/http/next_url.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string next(reinterpret_cast<const char*>(data), size);
@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (!microblog::is_safe_next(next) && target != "/index")
         std::abort();
-    // Short enough to carry in a redirect (core/next_url.h): at most three bytes per byte kept.
+    // Short enough to carry in a redirect (core/http/next_url.h): at most three bytes per byte
+    // kept.
     if (target.size() > 3 * microblog::kMaxNextLength)
         std::abort();
     return 0;

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/crypto.h"
-#include "core/encoding.h"
-#include "core/signed_value.h"
+#include "core/crypto/crypto.h"
+#include "core/crypto/signed_value.h"
+#include "core/http/encoding.h"
 
 namespace {
 const std::string kCurrent(64, 'k');
@@ -18,9 +18,9 @@ bool genuine(const microblog::Signer& signer, const std::string& input,
     static const microblog::Signer previous(kPrevious);
     if (!verified.stale_key)
         return signer.sign("session", verified.data) == input;
-    std::string legacy = microblog::base64url_encode(verified.data) + "." +
-                         microblog::base64url_encode(
-                             microblog::hmac_sha256(kCurrent, "session", verified.data));
+    std::string legacy =
+        microblog::base64url_encode(verified.data) + "." +
+        microblog::base64url_encode(microblog::hmac_sha256(kCurrent, "session", verified.data));
     return previous.sign("session", verified.data) == input || legacy == input;
 }
 }  // namespace

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "core/totp.h"
+#include "core/two_factor/totp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static const std::string kSecret = "12345678901234567890";

@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-#include "core/user_agent.h"
+#include "core/http/user_agent.h"
 
 namespace {
 const std::set<std::string> kBrowsers = {"Edge",    "Opera",    "Samsung Internet",

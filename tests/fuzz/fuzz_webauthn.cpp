@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "core/crypto.h"
-#include "core/webauthn.h"
+#include "core/crypto/crypto.h"
+#include "core/passkeys/webauthn.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string input(reinterpret_cast<const char*>(data), size);

@@ -137,7 +137,7 @@ class RealFailuresTest(unittest.TestCase):
         # which nginx serves its page.
         self.assert_error_page(answer.status_code, answer.text, 503)
         self.assertLess(waited, 55, "the database call was not bounded by its timeout")
-        # The worker tries the database again a second after it failed (core/database.cpp).
+        # The worker tries the database again a second after it failed (core/db/database.cpp).
         deadline = time.monotonic() + 10
         home = visitor.get("/index")
         while home.status_code == 503 and time.monotonic() < deadline:

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The database frozen, killed or busy under load (core/database.cpp, deploy/run-local.sh):
+"""The database frozen, killed or busy under load (core/db/database.cpp, deploy/run-local.sh):
 pages that need it answer our 503 page within a bounded time, static files and error pages keep
 working, and when the database is back the same programs serve again by themselves."""
 import os

@@ -1,4 +1,4 @@
-"""Signed values as core/signed_value.cpp makes them, for tests that forge or dissect cookies:
+"""Signed values as core/crypto/signed_value.cpp makes them, for tests that forge or dissect cookies:
 "<key id>.<base64url data>.<base64url MAC>", the MAC an HMAC-SHA256 of purpose NUL id "." data."""
 import base64
 import hashlib

@@ -1,0 +1,101 @@
+// Everything a route handler uses, built once per worker process: configuration, the database
+// connection and its statements, the stores, password hashing and page rendering. Also the few
+// steps every page shares: rendering with flashes, redirecting, and CSRF tokens.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/accounts/account_sessions.h"
+#include "core/accounts/password.h"
+#include "core/accounts/sessions.h"
+#include "core/accounts/throttle.h"
+#include "core/accounts/users.h"
+#include "core/crypto/signed_value.h"
+#include "core/db/database.h"
+#include "core/http/cookies.h"
+#include "core/http/request.h"
+#include "core/http/response.h"
+#include "core/pages/page.h"
+#include "core/passkeys/passkeys.h"
+#include "core/server/config.h"
+#include "core/two_factor/pending_sign_ins.h"
+#include "core/two_factor/two_factor.h"
+
+namespace microblog {
+
+// Parts of the core a route uses beyond sessions and pages, set up once when its program starts
+// (statements prepared with the connection's others), so a missing part stops the program instead
+// of failing a request. A route declares them in its Route (server.h).
+enum Needs : unsigned {
+    kNeedsNothing = 0,
+    kNeedsLoginThrottle = 1u << 0,    // App::throttle() (migration 005)
+    kNeedsPasswordPolicy = 1u << 1,   // password_policy() and its word list
+    kNeedsAccountSessions = 1u << 2,  // App::account_sessions() (migration 007)
+    kNeedsTwoFactor = 1u << 3,        // App::two_factor(), pending_sign_ins() (migration 008)
+    kNeedsPasskeys = 1u << 4,         // App::passkeys() (migration 009)
+};
+
+class App {
+  public:
+    // `renderer` is loaded once before the workers fork, and shared by them. `companion` is the
+    // route's read that rides along with every session lookup (SessionStore), if any. `needs`
+    // (Needs, or-ed) says which optional parts to set up.
+    App(Config config, const Renderer& renderer, const CompanionRead& companion = {},
+        unsigned needs = kNeedsNothing);
+
+    const Config& config() const { return config_; }
+    const Signer& signer() const { return signer_; }
+    const CookiePolicy& cookies() const { return cookies_; }
+    Database& db() { return db_; }
+    UserStore& users() { return users_; }
+    SessionStore& sessions() { return sessions_; }
+    // Throws std::logic_error in a route that did not declare it needs the throttle.
+    LoginThrottle& throttle();
+    // Throws std::logic_error in a route that did not declare kNeedsAccountSessions.
+    AccountSessions& account_sessions();
+    // Both throw std::logic_error in a route that did not declare kNeedsTwoFactor.
+    TwoFactorStore& two_factor();
+    PendingSignIns& pending_sign_ins();
+    // Throws std::logic_error in a route that did not declare kNeedsPasskeys.
+    PasskeyStore& passkeys();
+    const PasswordHasher& passwords() const { return passwords_; }
+
+    // Who sent the request (the user of the live session its cookie names, or a visitor), with
+    // the rows of the companion read for a user. Asks the database only when there is a session
+    // cookie whose signature verifies.
+    void identify(Request& request);
+
+    // The page in the layout, showing (and so using up) the visitor's flashes.
+    Response render(const Request& request, int status, Page& page);
+    Response error_page(const Request& request, int status, const std::string& message);
+    // A page holding a POST form: its CSRF_TOKEN, and FORM_ERROR with MESSAGE when
+    // `form_error` is not empty (an error about the whole form, such as an expired token).
+    Response render_form(const Request& request, int status, Page& page,
+                         const std::string& form_error);
+    // A redirect that shows `flash` on the next page.
+    Response redirect_with_flash(const std::string& location, const std::string& flash);
+
+    // The CSRF token a form on this page must carry. For a visitor without a pre-session
+    // cookie, a new one is made and added to the page's cookies.
+    std::string form_csrf_token(const Request& request, Page& page);
+    bool csrf_token_valid(const Request& request, const std::string& submitted);
+
+  private:
+    Config config_;
+    Signer signer_;
+    CookiePolicy cookies_;
+    Database db_;
+    UserStore users_;
+    SessionStore sessions_;
+    std::optional<LoginThrottle> throttle_;
+    std::optional<AccountSessions> account_sessions_;
+    std::optional<TwoFactorStore> two_factor_;
+    std::optional<PendingSignIns> pending_sign_ins_;
+    std::optional<PasskeyStore> passkeys_;
+    PasswordHasher passwords_;
+    const Renderer& renderer_;
+};
+
+}  // namespace microblog
