@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: listen-sockets FIRST_FD SOCKET_PATH... -- COMMAND [ARG...]\n";
-// As in core/server/server.cpp: a burst of far more clients than workers queues instead of failing.
+// As in core/server/supervisor.cpp: a burst of far more clients than workers queues instead of
+// failing.
 constexpr int kListenBacklog = 4096;
 
 // A listening socket at `path` (whatever was there is replaced), readable and writable by the

@@ -1,6 +1,6 @@
 // One request as a route sees it: FastCGI parameters, cookies, form fields (parsed with cgicc)
 // and the visitor's identity, which the core resolves from the session cookie before the route
-// runs (core/server/server.cpp).
+// runs (core/server/request_policy.cpp).
 #pragma once
 
 #include <map>
@@ -20,7 +20,7 @@ struct Identity {
     std::string
         csrf_binding;  // what the token is made from (a token of a previous key matches too)
     // Set-Cookie for the same session signed with the current key, when the cookie was signed
-    // with a previous one (core/server/server.cpp sends it with the response).
+    // with a previous one (core/server/request_policy.cpp sends it with the response).
     std::string renewed_cookie;
     bool signed_in() const { return !user_id.empty(); }
 };

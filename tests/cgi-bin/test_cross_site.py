@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A form posted from another site is refused even with a valid CSRF token: browsers name the
-sending page's origin (Origin) and relation (Sec-Fetch-Site), and core/server/server.cpp checks them."""
+sending page's origin (Origin) and relation (Sec-Fetch-Site), and core/server/request_policy.cpp checks them."""
 import os
 import sys
 import unittest

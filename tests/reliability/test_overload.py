@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Far more clients than workers (core/server/server.cpp's listen backlog, nginx's connection limits):
+"""Far more clients than workers (core/server/supervisor.cpp's listen backlog, nginx's connection limits):
 every request is queued and answered, none gets a 502 from a full queue or is dropped, and the
 site answers normally as soon as the burst is over."""
 import os

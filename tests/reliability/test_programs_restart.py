@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Route programs that die or are stopped under load (core/server/server.cpp, deploy/run-local.sh): a
+"""Route programs that die or are stopped under load (core/server/supervisor.cpp, deploy/run-local.sh): a
 killed worker is replaced within a second and only the request it held may fail; a supervisor
 that is killed or stopped is started again by the local stack, which keeps running, none of its
 old workers stays behind, and no request fails: the stack holds each route's socket, so
