@@ -28,7 +28,7 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
 
 // Back to the form, keeping where the visitor was going.
 std::string login_url(const std::string& next) {
-    return is_safe_next(next) ? "/login?next=" + url_encode_component(next) : "/login";
+    return with_next("/login", next);
 }
 
 // The password was right, and the account wants a code too: no session yet. The throttle is

@@ -19,6 +19,10 @@ bool is_safe_next(std::string_view next) {
     return true;
 }
 
+std::string with_next(const std::string& view, std::string_view next) {
+    return is_safe_next(next) ? view + "?next=" + url_encode_component(next) : view;
+}
+
 std::string redirect_target(std::string_view next, const std::string& fallback) {
     return is_safe_next(next) ? url_encode_path_and_query(next) : fallback;
 }

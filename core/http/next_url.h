@@ -18,6 +18,9 @@ constexpr std::size_t kMaxNextLength = 2048;
 // by '/' or '\', with no backslash, no control character (CR, LF, NUL...) and no scheme.
 bool is_safe_next(std::string_view next);
 
+// `view` (/login, /confirm) with `?next=` and `next` URL-encoded when safe, else `view` alone.
+std::string with_next(const std::string& view, std::string_view next);
+
 // `next` made ready for a Location header when safe (characters not allowed in a URL
 // percent-encoded), otherwise `fallback`.
 std::string redirect_target(std::string_view next, const std::string& fallback);

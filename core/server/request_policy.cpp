@@ -35,17 +35,15 @@ bool sent_from_another_site(const Request& request, bool https) {
 // The login view, coming back to this page afterwards, as nginx's @login sends a visitor
 // (nginx/microblog.conf) when a location lacks nginx/protected-page.conf.
 std::string login_url(const Request& request) {
-    const std::string page = request.param("REQUEST_URI");
-    return is_safe_next(page) ? "/login?next=" + url_encode_component(page) : "/login";
+    return with_next("/login", request.param("REQUEST_URI"));
 }
 
 // The password confirmation page, coming back to this page afterwards. A POST comes back to the
 // page's form (its path without the query), so that an action is never taken without being
 // asked for again.
 std::string confirmation_url(const Request& request) {
-    const std::string page =
-        request.param(request.method() == "POST" ? "DOCUMENT_URI" : "REQUEST_URI");
-    return is_safe_next(page) ? "/confirm?next=" + url_encode_component(page) : "/confirm";
+    return with_next("/confirm",
+                     request.param(request.method() == "POST" ? "DOCUMENT_URI" : "REQUEST_URI"));
 }
 
 // The route's declared preconditions, checked in order; a response when one is not met.

@@ -70,6 +70,13 @@ TEST(RedirectTarget, KeepsSafePaths) {
     EXPECT_EQ(redirect_target("/search?q=a%20b", "/index"), "/search?q=a%20b");
 }
 
+TEST(WithNext, CarriesASafeNextEncodedAndDropsAnUnsafeOne) {
+    EXPECT_EQ(with_next("/login", "/index?page=2"), "/login?next=%2Findex%3Fpage%3D2");
+    EXPECT_EQ(with_next("/confirm", "//evil.example/"), "/confirm");
+    EXPECT_EQ(with_next("/login", ""), "/login");
+    EXPECT_EQ(with_next("/login", "/" + std::string(kMaxNextLength, 'a')), "/login");
+}
+
 TEST(RedirectTarget, PercentEncodesSpacesAndNonAscii) {
     EXPECT_EQ(redirect_target("/user/jos\xc3\xa9", "/index"), "/user/jos%C3%A9");
     EXPECT_EQ(redirect_target("/search?q=a b", "/index"), "/search?q=a%20b");
