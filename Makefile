@@ -93,7 +93,7 @@ release: build
 
 format:
 	@clang-format -i core/*/*.h core/*/*.cpp cgi-bin/*.cpp tools/*.cpp tools/admin/*.h \
-		tools/admin/*.cpp bench/*.cpp tests/core/*/*.cpp
+		tools/admin/*.cpp bench/*.cpp tests/core/*/*.cpp tests/tools/*/*.cpp
 
 clean:
 	@rm -rf $(BUILD_DIR) $(SANITIZE_BUILD_DIR) $(FUZZ_DIR)
