@@ -92,8 +92,8 @@ release: build
 	@deploy/make-release.sh --build-dir $(abspath $(BUILD_DIR))
 
 format:
-	@clang-format -i core/*/*.h core/*/*.cpp cgi-bin/*.cpp deploy/*.cpp deploy/admin/*.h \
-		deploy/admin/*.cpp bench/*.cpp tests/core/*/*.cpp
+	@clang-format -i core/*/*.h core/*/*.cpp cgi-bin/*.cpp tools/*.cpp tools/admin/*.h \
+		tools/admin/*.cpp bench/*.cpp tests/core/*/*.cpp tests/tools/*/*.cpp
 
 clean:
 	@rm -rf $(BUILD_DIR) $(SANITIZE_BUILD_DIR) $(FUZZ_DIR)

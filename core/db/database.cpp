@@ -22,9 +22,6 @@ constexpr int kDeadlockRetries = 2;
 // of waiting for the connect timeout on every request: a database that is down or frozen costs
 // each worker one wait per interval.
 constexpr std::chrono::milliseconds kReconnectInterval{1000};
-// Schema changes (microblog-admin migrate) may run for minutes; the administrator's reads and
-// writes wait that long, the application's only db_timeout_seconds.
-constexpr unsigned int kAdministratorIoSeconds = 3600;
 
 // The server gave up on the statement (a lock held too long, or max_statement_time) and undid
 // it: the database is busy, which is no fault of the request.
@@ -161,17 +158,13 @@ std::string fetch_whole_column(MYSQL_STMT* handle, const MYSQL_BIND& bind, unsig
     return full;
 }
 
-Database::Database(const Config& config, Account account)
-    : config_(config),
-      account_(account),
-      session_bound_(account == Account::kAdministrator),
-      hosts_(config.db_hosts) {
-    // Migrations' named lock lives on one node of a Galera cluster, not the cluster: every app
-    // host's administrator tries the nodes in one order, whatever order its routes use, so two
-    // migrate runs meet on the same node and wait for each other.
-    if (account == Account::kAdministrator)
-        std::sort(hosts_.begin(), hosts_.end());
-}
+Database::Database(const Config& config)
+    : Database(config, Login{config.db_user,
+                             [&config] { return std::optional<std::string>(config.db_password); },
+                             config.db_hosts}) {}
+
+Database::Database(const Config& config, Login login)
+    : config_(config), login_(std::move(login)), session_bound_(login_.session_bound) {}
 
 Database::~Database() {
     disconnect();
@@ -218,7 +211,7 @@ void Database::connect() {
         throw DatabaseUnavailable("MariaDB was unreachable a moment ago; trying again shortly",
                                   true);
     // From the server that served last, each in turn once.
-    size_t servers = std::max<size_t>(hosts_.size(), 1);
+    size_t servers = std::max<size_t>(login_.hosts.size(), 1);
     std::string failures;
     for (size_t tried = 0; tried < servers; ++tried) {
         size_t index = (current_host_ + tried) % servers;
@@ -239,25 +232,21 @@ void Database::open(size_t index) {
     MYSQL* connection = mysql_init(nullptr);
     if (connection == nullptr)
         throw DatabaseUnavailable("mysql_init failed");
-    bool admin = account_ == Account::kAdministrator;
     unsigned int timeout = config_.db_timeout_seconds;
-    unsigned int io_timeout = admin ? std::max(timeout, kAdministratorIoSeconds) : timeout;
+    unsigned int io_timeout = std::max(timeout, login_.min_io_timeout_seconds);
     set_option(connection, MYSQL_OPT_CONNECT_TIMEOUT, &timeout, "MYSQL_OPT_CONNECT_TIMEOUT");
     set_option(connection, MYSQL_OPT_READ_TIMEOUT, &io_timeout, "MYSQL_OPT_READ_TIMEOUT");
     set_option(connection, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout, "MYSQL_OPT_WRITE_TIMEOUT");
     set_option(connection, MYSQL_SET_CHARSET_NAME, "utf8mb4", "MYSQL_SET_CHARSET_NAME");
     const std::string limits = session_limits(timeout);
-    if (!admin)
+    if (login_.session_limits)
         set_option(connection, MYSQL_INIT_COMMAND, limits.c_str(), "MYSQL_INIT_COMMAND");
-    const std::string& user = admin ? config_.db_admin_user : config_.db_user;
-    // The administrator logs in over the socket as the operating-system user of its name, so it
-    // has a password only for a database on another machine.
-    std::string admin_secret = admin ? admin_password(config_) : "";
-    const char* password = admin ? (admin_secret.empty() ? nullptr : admin_secret.c_str())
-                                 : config_.db_password.c_str();
-    unsigned long flags = admin ? CLIENT_MULTI_STATEMENTS : 0;
-    bool remote = !hosts_.empty();
-    const std::string host = remote ? hosts_.at(index) : "localhost";
+    const std::string& user = login_.user;
+    const std::optional<std::string> secret = login_.password();
+    const char* password = secret ? secret->c_str() : nullptr;
+    unsigned long flags = login_.client_flags;
+    bool remote = !login_.hosts.empty();
+    const std::string host = remote ? login_.hosts.at(index) : "localhost";
     if (remote) {
         unsigned int protocol = MYSQL_PROTOCOL_TCP;
         set_option(connection, MYSQL_OPT_PROTOCOL, &protocol, "MYSQL_OPT_PROTOCOL");
@@ -322,28 +311,6 @@ void Database::run_simple(const char* sql) {
         fail_connection_call(sql);
 }
 
-void Database::run_script(const std::string& sql) {
-    if (account_ != Account::kAdministrator)
-        throw std::logic_error("only the administrator's connection runs scripts");
-    connect();
-    int status = mysql_real_query(connection_, sql.data(), sql.size());
-    // Each statement leaves one result, read in order; after a failing one the server runs
-    // no more of the text.
-    for (int number = 1;; ++number) {
-        if (status != 0)
-            fail_connection_call("statement " + std::to_string(number));
-        MYSQL_RES* result = mysql_store_result(connection_);
-        if (result != nullptr) {
-            mysql_free_result(result);
-        } else if (mysql_field_count(connection_) != 0) {
-            fail_connection_call("statement " + std::to_string(number));
-        }
-        status = mysql_next_result(connection_);
-        if (status < 0)
-            return;
-    }
-}
-
 void Database::fail_connection_call(const std::string& what) {
     unsigned int code = mysql_errno(connection_);
     std::string message = std::string(mysql_error(connection_)) + " in " + what;
@@ -357,8 +324,8 @@ void Database::fail_connection_call(const std::string& what) {
 void Database::leave_server() {
     disconnect();
     // A server that dropped the connection is suspect: the next one is tried first.
-    if (!hosts_.empty())
-        current_host_ = (current_host_ + 1) % hosts_.size();
+    if (!login_.hosts.empty())
+        current_host_ = (current_host_ + 1) % login_.hosts.size();
 }
 
 void Database::disconnect() {
@@ -420,8 +387,8 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             if (!is_connection_error(e.code()))
                 throw std::runtime_error(e.what());
             leave_server();
-            if (hosts_.size() <= 1 && std::chrono::steady_clock::now() - started >=
-                                          std::chrono::seconds(config_.db_timeout_seconds)) {
+            if (login_.hosts.size() <= 1 && std::chrono::steady_clock::now() - started >=
+                                                std::chrono::seconds(config_.db_timeout_seconds)) {
                 // Lost after waiting the whole read timeout: the one server does not answer
                 // (frozen or overwhelmed), and a new connection would only wait as long again.
                 retry_not_before_ = std::chrono::steady_clock::now() + kReconnectInterval;

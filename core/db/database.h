@@ -72,12 +72,8 @@ class Database {
   public:
     using StatementId = size_t;
 
-    // Whom to connect as. The application's account (db_user) may read and change rows. The
-    // administrator (db_admin_user) may change the schema; it has no password, because MariaDB's
-    // unix_socket authentication admits it as the operating-system user of the same name.
-    enum class Account { kApplication, kAdministrator };
-
-    explicit Database(const Config& config, Account account = Account::kApplication);
+    // Connects as the application's account (db_user), which may read and change rows.
+    explicit Database(const Config& config);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -92,9 +88,9 @@ class Database {
     StatementId prepare(std::string sql, Repeatable repeatable = Repeatable::kNo);
     // Runs a statement, connecting first if needed. A dropped connection is reopened and the
     // statement retried once when that cannot change the outcome: it is repeatable, or the
-    // server never got it; but never inside a transaction or on the administrator's connection,
-    // whose state a new connection would lack. Throws DatabaseUnavailable, DuplicateKey, or
-    // std::runtime_error.
+    // server never got it; but never inside a transaction or on a session-bound connection (the
+    // administrator's, tools/admin/admin_database.h), whose state a new connection would lack.
+    // Throws DatabaseUnavailable, DuplicateKey, or std::runtime_error.
     Result execute(StatementId id, const std::vector<Value>& params);
     // Runs a housekeeping statement (a sweep of expired rows) that the request's answer does not
     // depend on: when it fails (a lock wait with another worker's sweep, or a write conflict
@@ -115,11 +111,30 @@ class Database {
     // MariaDB would silently commit the outer one at the second START TRANSACTION.
     void transaction(const std::function<void()>& work);
 
-    // Runs SQL text of one or more statements (a migration file) and reads every result,
-    // stopping at the first statement that fails. Only the administrator's connection takes
-    // several statements at once, so an injection into the application's SQL cannot add some.
-    // Its connection is never reopened behind the caller's back: its named locks live on it.
-    void run_script(const std::string& sql);
+  protected:
+    // How a connection logs in and behaves, for an account other than the application's (the
+    // administrator's: tools/admin/admin_database.h). The page programs use only the
+    // application's, made by the public constructor.
+    struct Login {
+        std::string user;
+        // Called at each connect; nullopt: no password.
+        std::function<std::optional<std::string>()> password;
+        std::vector<std::string> hosts;  // in the order to try them
+        // Reads and writes wait at least this long, however short db_timeout_seconds is.
+        unsigned int min_io_timeout_seconds = 0;
+        // The application's statement limits and Galera read-your-writes (session_limits()).
+        bool session_limits = true;
+        unsigned long client_flags = 0;
+        // Never reopened behind the caller's back: named locks live on the connection.
+        bool session_bound = false;
+    };
+    Database(const Config& config, Login login);
+
+    // The open connection, after connect().
+    MYSQL* connection() const { return connection_; }
+    // Throws for the failed call `what` on the connection: DatabaseUnavailable (disconnecting)
+    // when the connection is gone, else std::runtime_error.
+    [[noreturn]] void fail_connection_call(const std::string& what);
 
   private:
     struct Statement {
@@ -129,7 +144,7 @@ class Database {
     };
 
     void skip_housekeeping(std::string_view what, const std::exception& failure);
-    // Connects to one server (hosts_[index], or the socket) and prepares every statement.
+    // Connects to one server (login_.hosts[index], or the socket) and prepares every statement.
     void open(size_t index);
     void disconnect();
     // Disconnects from a server that failed, so that the next connect tries another first.
@@ -139,10 +154,9 @@ class Database {
     void prepare_handle(Statement& statement);
     Result run(Statement& statement, const std::vector<Value>& params);
     [[noreturn]] void fail(MYSQL_STMT* handle, const std::string& sql);
-    [[noreturn]] void fail_connection_call(const std::string& what);
 
     const Config& config_;
-    Account account_;
+    Login login_;
     // True while statements rely on the connection's own state (a transaction, a named lock): a
     // new connection would lack it, so a lost one must fail the caller instead of reopening.
     bool session_bound_;
@@ -150,9 +164,7 @@ class Database {
     bool opened_ = false;
     // A connect failed: no new attempt before this time (see kReconnectInterval).
     std::chrono::steady_clock::time_point retry_not_before_{};
-    // db_hosts in the order this connection tries them.
-    std::vector<std::string> hosts_;
-    // The server of hosts_ that answered last: tried first, so a worker stays on one node
+    // The server of login_.hosts that answered last: tried first, so a worker stays on one node
     // (fewer write conflicts between nodes) until it fails.
     size_t current_host_ = 0;
     MYSQL* connection_ = nullptr;

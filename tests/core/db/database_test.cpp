@@ -3,6 +3,8 @@
 #include "core/db/database.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -87,6 +89,47 @@ TEST_F(DatabaseTest, TransactionsOneAfterAnotherAreNotNested) {
     db_.transaction([&] { db_.execute(insert_, {key_}); });
     EXPECT_EQ(logic_error_of([&] { db_.transaction([&] { db_.execute(delete_, {key_}); }); }), "");
     EXPECT_EQ(rows_with_key(), "0");
+}
+
+// A port on the loopback addresses where nothing listens: connecting is refused at once.
+class RefusingPort {
+  public:
+    RefusingPort() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_ANY);
+        socklen_t size = sizeof address;
+        if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+            getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0)
+            throw std::runtime_error("cannot reserve a port");
+        port_ = ntohs(address.sin_port);
+    }
+    ~RefusingPort() { close(fd_); }
+    unsigned port() const { return port_; }
+
+  private:
+    int fd_;
+    unsigned port_ = 0;
+};
+
+// The order of db_host (the administrator's connection sorts them: tools/admin).
+TEST(DatabaseHostsTest, TheApplicationTriesTheHostsInTheOrderGiven) {
+    RefusingPort refusing;
+    Config config = stack_config();
+    config.db_hosts = {"127.0.0.3", "127.0.0.2"};
+    config.db_port = refusing.port();
+    config.db_tls_ca_file.clear();
+    Database db(config);
+    std::string failures;
+    try {
+        db.connect();
+    } catch (const DatabaseUnavailable& e) {
+        failures = e.what();
+    }
+    size_t second = failures.find("127.0.0.2:"), third = failures.find("127.0.0.3:");
+    ASSERT_NE(second, std::string::npos) << failures;
+    ASSERT_NE(third, std::string::npos) << failures;
+    EXPECT_LT(third, second) << failures;
 }
 
 // A statement of its own, on a connection of its own, with one row fetched into a buffer too

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "admin.h"
-#include "core/db/database.h"
+#include "admin_database.h"
 
 namespace microblog::admin {
 namespace {
@@ -124,7 +124,7 @@ int migrate(const Invocation& invocation) {
     Config config = load_configuration(invocation);
     // Checked before connecting: a bad folder costs no lock.
     std::vector<Migration> migrations = find_migrations(sql_dir(invocation));
-    Database db(config, Database::Account::kAdministrator);
+    AdminDatabase db(config);
     try {
         db.connect();
     } catch (const DatabaseUnavailable& e) {
@@ -134,7 +134,7 @@ int migrate(const Invocation& invocation) {
                                  config.db_admin_user + " (db_admin_user)");
     }
     // Held until the connection closes when this program ends; the connection is never
-    // silently reopened (Database::Account::kAdministrator), so the lock cannot be lost unseen.
+    // silently reopened (AdminDatabase is session-bound), so the lock cannot be lost unseen.
     take_lock(db, config);
     db.run_script(kCreateHistory);
     std::set<std::string> applied = applied_versions(db);

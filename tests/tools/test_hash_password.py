@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""deploy/hash_password.cpp, the operators' tool: a cost that is not a number from 1 to 11 is
+"""tools/hash_password.cpp, the operators' tool: a cost that is not a number from 1 to 11 is
 refused with its usage and the argument it got, not an abort that says only "stoul"."""
 import os
 import subprocess

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""deploy/admin: the microblog-admin command against a private stack: accounts, migrations, check."""
+"""tools/admin: the microblog-admin command against a private stack: accounts, migrations, check."""
 import http.server
 import os
 import re
@@ -20,7 +20,7 @@ from stack import BUILD_DIR, REPO_DIR, Stack, free_port, sql_text  # noqa: E402
 import totp  # noqa: E402
 
 ADMIN = os.path.join(BUILD_DIR, "bin", "microblog-admin")
-stack = Stack("deploy-admin")
+stack = Stack("tools-admin")
 
 
 def setUpModule():
