@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "core/http/utf8.h"
 #include "core/server/log.h"
 
 namespace microblog {
@@ -12,27 +13,6 @@ std::string escaped_byte(unsigned char c) {
     char buffer[8];
     std::snprintf(buffer, sizeof buffer, "\\x%02x", c);
     return buffer;
-}
-
-// The length of the well-formed UTF-8 sequence at `text[i]`, and its code point; 0 when it is
-// not one.
-size_t utf8_sequence(std::string_view text, size_t i, char32_t& code_point) {
-    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char lead = byte(i);
-    size_t length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
-    if (length == 0 || lead > 0xf4 || i + length > text.size())
-        return 0;
-    char32_t value = lead & (0x3f >> (length - 1));
-    for (size_t k = 1; k < length; ++k) {
-        if ((byte(i + k) & 0xc0) != 0x80)
-            return 0;
-        value = (value << 6) | (byte(i + k) & 0x3f);
-    }
-    static constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (value < kSmallest[length] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff))
-        return 0;
-    code_point = value;
-    return length;
 }
 
 bool breaks_lines_somewhere(char32_t c) {
@@ -56,19 +36,19 @@ std::string quoted_for_log(std::string_view text) {
             out += static_cast<char>(c);
             ++i;
         } else {
-            char32_t code_point = 0;
-            size_t length = utf8_sequence(text, i, code_point);
-            if (length == 0) {
+            std::optional<DecodedCodePoint> decoded = decode_utf8_at(text, i);
+            if (!decoded) {
                 out += escaped_byte(c);
                 ++i;
-            } else if (breaks_lines_somewhere(code_point)) {
+            } else if (breaks_lines_somewhere(decoded->code_point)) {
                 char buffer[12];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(code_point));
+                std::snprintf(buffer, sizeof buffer, "\\u%04x",
+                              static_cast<unsigned>(decoded->code_point));
                 out += buffer;
-                i += length;
+                i += decoded->length;
             } else {
-                out.append(text.substr(i, length));
-                i += length;
+                out.append(text.substr(i, decoded->length));
+                i += decoded->length;
             }
         }
     }

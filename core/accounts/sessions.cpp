@@ -6,13 +6,12 @@
 
 #include "core/crypto/crypto.h"
 #include "core/crypto/csrf.h"
+#include "core/crypto/token.h"
 #include "core/http/encoding.h"
 #include "core/http/http_error.h"
 
 namespace microblog {
 namespace {
-// 256 bits: far beyond guessing, and the same size as the stored hash.
-constexpr size_t kTokenBytes = 32;
 // Names a session in the account page's forms: random, so it tells nothing of the token.
 constexpr size_t kPublicIdBytes = 16;
 constexpr size_t kMaxUserAgentLength = 255;
@@ -114,11 +113,11 @@ SessionStore::SessionStore(Database& db, const Signer& signer, const CookiePolic
                      "WHERE token_hash = ?")) {}
 
 std::string SessionStore::start(long long user_id, bool remember_me, const SessionOrigin& origin) {
-    std::string token = random_bytes(kTokenBytes);
+    CookieToken token = new_cookie_token(signer_, kSessionCookie);
     long long hours = remember_me ? 24LL * config_.remember_me_days : config_.session_hours;
     long long idle_minutes = config_.session_idle_minutes;
     db_.housekeep(delete_expired_, {idle_minutes}, "sessions sweep");
-    db_.execute(insert_, {Bytes{sha256(token)}, Bytes{random_bytes(kPublicIdBytes)}, user_id, hours,
+    db_.execute(insert_, {Bytes{token.key}, Bytes{random_bytes(kPublicIdBytes)}, user_id, hours,
                           remember_me ? 1LL : 0LL, stored_user_agent(origin.user_agent),
                           origin.ip_address.substr(0, kMaxAddressLength)});
     db_.execute(delete_oldest_,
@@ -126,12 +125,12 @@ std::string SessionStore::start(long long user_id, bool remember_me, const Sessi
     std::optional<long> max_age;
     if (remember_me)
         max_age = hours * 3600;
-    return session_cookie(token, max_age);
+    return cookies_.set(kSessionCookie, token.cookie_value, max_age);
 }
 
 std::string SessionStore::session_cookie(const std::string& token,
                                          std::optional<long> max_age) const {
-    return cookies_.set(kSessionCookie, signer_.sign(kSessionCookie, token), max_age);
+    return cookies_.set(kSessionCookie, sign_cookie_token(signer_, kSessionCookie, token), max_age);
 }
 
 // The same session's cookie signed with the current key, lasting as long as the session does.
@@ -145,11 +144,10 @@ std::string SessionStore::renewed_cookie(const std::string& token, const std::st
 
 std::optional<Resumed> SessionStore::resume(const std::vector<std::string>& cookie_values) {
     for (const std::string& value : cookie_values) {
-        std::optional<Verified> verified = signer_.verify(kSessionCookie, value);
-        if (!verified || verified->data.size() != kTokenBytes)
+        std::optional<CookieToken> token = read_cookie_token(signer_, kSessionCookie, value);
+        if (!token)
             continue;
-        const std::string& token = verified->data;
-        std::string key = sha256(token);
+        const std::string& key = token->key;
         Result result =
             db_.execute(find_, {Bytes{key}, static_cast<long long>(config_.session_idle_minutes)});
         bool last_seen_due = false;
@@ -159,10 +157,10 @@ std::optional<Resumed> SessionStore::resume(const std::vector<std::string>& cook
         if (last_seen_due)
             db_.execute(touch_, {Bytes{key}});
         resumed->identity.session_key = hex_encode(key);
-        resumed->identity.csrf_token = csrf_token_for(signer_, token);
-        resumed->identity.csrf_binding = token;
-        if (verified->stale_key)
-            resumed->identity.renewed_cookie = renewed_cookie(token, key);
+        resumed->identity.csrf_token = csrf_token_for(signer_, token->secret);
+        resumed->identity.csrf_binding = token->secret;
+        if (token->stale_key)
+            resumed->identity.renewed_cookie = renewed_cookie(token->secret, key);
         return resumed;
     }
     return std::nullopt;
@@ -170,21 +168,20 @@ std::optional<Resumed> SessionStore::resume(const std::vector<std::string>& cook
 
 void SessionStore::end(const std::string& session_key) {
     std::optional<std::string> key = hex_decode(session_key);
-    if (!key || key->size() != kTokenBytes)
+    if (!key || key->size() != kCookieTokenKeyBytes)
         return;
     db_.execute(delete_, {Bytes{*key}});
 }
 
 std::string SessionStore::replace_token(const std::string& session_key) {
     std::optional<std::string> key = hex_decode(session_key);
-    if (!key || key->size() != kTokenBytes)
+    if (!key || key->size() != kCookieTokenKeyBytes)
         throw std::logic_error("replace_token needs a session key");
-    std::string token = random_bytes(kTokenBytes);
-    std::string new_key = sha256(token);
-    if (db_.execute(replace_token_, {Bytes{new_key}, Bytes{*key}}).affected_rows != 1)
+    CookieToken token = new_cookie_token(signer_, kSessionCookie);
+    if (db_.execute(replace_token_, {Bytes{token.key}, Bytes{*key}}).affected_rows != 1)
         // Ended meanwhile (by the user in another browser): like any ended session, a sign-in.
         throw HttpError(401, "Your session has ended. Please sign in again.");
-    return renewed_cookie(token, new_key);
+    return renewed_cookie(token.secret, token.key);
 }
 
 }  // namespace microblog

@@ -37,6 +37,20 @@ size_t sequence_length(std::string_view s, size_t i) {
 
 }  // namespace
 
+std::optional<DecodedCodePoint> decode_utf8_at(std::string_view text, size_t i) {
+    if (i >= text.size())
+        return std::nullopt;
+    size_t length = sequence_length(text, i);
+    if (length == 0)
+        return std::nullopt;
+    // The lead byte keeps 7, 5, 4 or 3 bits; each continuation byte adds 6.
+    static constexpr uint8_t kLeadBits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    char32_t value = static_cast<uint8_t>(text[i]) & kLeadBits[length];
+    for (size_t k = 1; k < length; ++k)
+        value = (value << 6) | (static_cast<uint8_t>(text[i + k]) & 0x3F);
+    return DecodedCodePoint{value, length};
+}
+
 std::optional<size_t> utf8_length(std::string_view text) {
     size_t count = 0;
     for (size_t i = 0; i < text.size(); ++count) {

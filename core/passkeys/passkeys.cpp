@@ -2,10 +2,10 @@
 #include "core/passkeys/passkeys.h"
 
 #include "core/crypto/crypto.h"
+#include "core/crypto/token.h"
 
 namespace microblog {
 namespace {
-constexpr size_t kTokenBytes = 32;
 constexpr size_t kChallengeBytes = 32;
 constexpr long kChallengeSeconds = 120;
 }  // namespace
@@ -40,23 +40,22 @@ PasskeyStore::PasskeyStore(Database& db, const Signer& signer, const CookiePolic
                       "WHERE id = ? AND sign_count = ?")) {}
 
 IssuedChallenge PasskeyStore::issue_challenge(const std::string& ceremony, long long user_id) {
-    std::string token = random_bytes(kTokenBytes);
+    CookieToken token = new_cookie_token(signer_, kWebAuthnCookie);
     IssuedChallenge issued{random_bytes(kChallengeBytes), ""};
     db_.housekeep(sweep_, {}, "webauthn_challenges sweep");
-    db_.execute(insert_challenge_, {Bytes{sha256(token)}, Bytes{issued.challenge}, ceremony,
-                                    user_id, static_cast<long long>(kChallengeSeconds)});
-    issued.cookie =
-        cookies_.set(kWebAuthnCookie, signer_.sign(kWebAuthnCookie, token), kChallengeSeconds);
+    db_.execute(insert_challenge_, {Bytes{token.key}, Bytes{issued.challenge}, ceremony, user_id,
+                                    static_cast<long long>(kChallengeSeconds)});
+    issued.cookie = cookies_.set(kWebAuthnCookie, token.cookie_value, kChallengeSeconds);
     return issued;
 }
 
 std::optional<std::string> PasskeyStore::take_challenge(
     const std::vector<std::string>& cookie_values, const std::string& ceremony, long long user_id) {
     for (const std::string& value : cookie_values) {
-        std::optional<Verified> verified = signer_.verify(kWebAuthnCookie, value);
-        if (!verified || verified->data.size() != kTokenBytes)
+        std::optional<CookieToken> token = read_cookie_token(signer_, kWebAuthnCookie, value);
+        if (!token)
             continue;
-        const Bytes key{sha256(verified->data)};
+        const Bytes key{token->key};
         Result found = db_.execute(find_challenge_, {key, ceremony, user_id});
         // Deleting is what uses it up: of two requests racing with one challenge, one wins.
         if (found.rows.empty() || db_.execute(delete_challenge_, {key}).affected_rows != 1)

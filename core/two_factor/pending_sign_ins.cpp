@@ -1,12 +1,11 @@
 // The pending_sign_ins table: a random token in a signed cookie, its SHA-256 as the row's key.
 #include "core/two_factor/pending_sign_ins.h"
 
-#include "core/crypto/crypto.h"
+#include "core/crypto/token.h"
 #include "core/http/next_url.h"
 
 namespace microblog {
 namespace {
-constexpr size_t kTokenBytes = 32;
 constexpr long kLifetimeSeconds = 5 * 60;
 }  // namespace
 
@@ -27,28 +26,26 @@ PendingSignIns::PendingSignIns(Database& db, const Signer& signer, const CookieP
                          Database::Repeatable::kYes)) {}
 
 std::string PendingSignIns::start(long long user_id, bool remember_me, const std::string& next) {
-    std::string token = random_bytes(kTokenBytes);
+    CookieToken token = new_cookie_token(signer_, kPendingSignInCookie);
     db_.housekeep(sweep_, {}, "pending_sign_ins sweep");
     // Only a `next` that can be followed is kept; it also fits next_path (kMaxNextLength).
-    db_.execute(insert_, {Bytes{sha256(token)}, user_id, remember_me ? 1LL : 0LL,
+    db_.execute(insert_, {Bytes{token.key}, user_id, remember_me ? 1LL : 0LL,
                           is_safe_next(next) ? next : std::string(),
                           static_cast<long long>(kLifetimeSeconds)});
-    return cookies_.set(kPendingSignInCookie, signer_.sign(kPendingSignInCookie, token),
-                        kLifetimeSeconds);
+    return cookies_.set(kPendingSignInCookie, token.cookie_value, kLifetimeSeconds);
 }
 
 std::optional<PendingSignIn> PendingSignIns::find(const std::vector<std::string>& cookie_values) {
     for (const std::string& value : cookie_values) {
-        std::optional<Verified> verified = signer_.verify(kPendingSignInCookie, value);
-        if (!verified || verified->data.size() != kTokenBytes)
+        std::optional<CookieToken> token = read_cookie_token(signer_, kPendingSignInCookie, value);
+        if (!token)
             continue;
-        std::string key = sha256(verified->data);
-        Result result = db_.execute(find_, {Bytes{key}});
+        Result result = db_.execute(find_, {Bytes{token->key}});
         if (result.rows.empty())
             continue;
         const Row& row = result.rows.front();
         return PendingSignIn{std::stoll(row.at(0).value_or("0")), row.at(1).value_or(""),
-                             row.at(2) == "1", row.at(3).value_or(""), key};
+                             row.at(2) == "1", row.at(3).value_or(""), token->key};
     }
     return std::nullopt;
 }

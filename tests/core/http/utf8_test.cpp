@@ -1,9 +1,14 @@
-// Tests for core/utf8: UTF-8 validation, code point counting and control-character detection.
+// Tests for core/utf8: UTF-8 validation, decoding, code point counting and control-character
+// detection.
 #include "core/http/utf8.h"
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace microblog {
 namespace {
@@ -89,6 +94,93 @@ TEST(Utf8, LengthIsEmptyForInvalidText) {
     EXPECT_FALSE(utf8_length("\xc0\x80").has_value());
     EXPECT_FALSE(utf8_length("abc\xff").has_value());
     EXPECT_FALSE(utf8_length("\xe2\x82").has_value());
+}
+
+// The code point and length at `i`, or {0, 0} when nothing decodes there: comparable in EXPECT_EQ.
+std::pair<char32_t, size_t> decoded_at(std::string_view text, size_t i) {
+    std::optional<DecodedCodePoint> decoded = decode_utf8_at(text, i);
+    if (!decoded)
+        return {0, 0};
+    return {decoded->code_point, decoded->length};
+}
+
+TEST(Utf8, DecodesOneCodePointOfEveryLength) {
+    EXPECT_EQ(decoded_at("a", 0), std::make_pair(U'a', size_t{1}));
+    EXPECT_EQ(decoded_at(std::string(1, '\0'), 0), std::make_pair(U'\0', size_t{1}));
+    EXPECT_EQ(decoded_at("\x7f", 0), std::make_pair(char32_t{0x7F}, size_t{1}));
+    EXPECT_EQ(decoded_at("\xc2\x80", 0), std::make_pair(char32_t{0x80}, size_t{2}));
+    EXPECT_EQ(decoded_at("\xc3\xa9", 0), std::make_pair(char32_t{0xE9}, size_t{2}));
+    EXPECT_EQ(decoded_at("\xdf\xbf", 0), std::make_pair(char32_t{0x7FF}, size_t{2}));
+    EXPECT_EQ(decoded_at("\xe0\xa0\x80", 0), std::make_pair(char32_t{0x800}, size_t{3}));
+    EXPECT_EQ(decoded_at("\xe2\x80\xa8", 0), std::make_pair(char32_t{0x2028}, size_t{3}));
+    EXPECT_EQ(decoded_at("\xed\x9f\xbf", 0), std::make_pair(char32_t{0xD7FF}, size_t{3}));
+    EXPECT_EQ(decoded_at("\xef\xbf\xbf", 0), std::make_pair(char32_t{0xFFFF}, size_t{3}));
+    EXPECT_EQ(decoded_at("\xf0\x90\x80\x80", 0), std::make_pair(char32_t{0x10000}, size_t{4}));
+    EXPECT_EQ(decoded_at("\xf0\x9f\x98\x80", 0), std::make_pair(char32_t{0x1F600}, size_t{4}));
+    EXPECT_EQ(decoded_at("\xf4\x8f\xbf\xbf", 0), std::make_pair(char32_t{0x10FFFF}, size_t{4}));
+}
+
+TEST(Utf8, DecodesAtAnOffsetAndOnlyOneCodePoint) {
+    const std::string text = "a\xc3\xa9\xe2\x82\xac";
+    EXPECT_EQ(decoded_at(text, 1), std::make_pair(char32_t{0xE9}, size_t{2}));
+    EXPECT_EQ(decoded_at(text, 3), std::make_pair(char32_t{0x20AC}, size_t{3}));
+    EXPECT_EQ(decoded_at(text, 2), std::make_pair(char32_t{0}, size_t{0}));  // a continuation
+    EXPECT_FALSE(decode_utf8_at(text, text.size()).has_value());
+    EXPECT_FALSE(decode_utf8_at("", 0).has_value());
+}
+
+TEST(Utf8, DecodesNothingWhereValidationFails) {
+    for (const char* bad : {"\xc0\x80", "\xc1\xbf", "\xe0\x9f\xbf", "\xf0\x8f\xbf\xbf",  // overlong
+                            "\xed\xa0\x80", "\xed\xbf\xbf",                  // surrogates
+                            "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff",  // too large
+                            "\x80", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xe2\x82z"}) {  // cut
+        EXPECT_FALSE(decode_utf8_at(bad, 0).has_value()) << testing::PrintToString(bad);
+    }
+}
+
+// Every one- and two-byte string, and every three-byte one led by E0..EF: decoding agrees with
+// validation, and the code point re-encodes to the bytes it came from.
+TEST(Utf8, DecodingAgreesWithValidationAndRoundTrips) {
+    auto encode = [](char32_t c) {
+        std::string out;
+        if (c < 0x80) {
+            out += static_cast<char>(c);
+        } else if (c < 0x800) {
+            out += static_cast<char>(0xC0 | (c >> 6));
+            out += static_cast<char>(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            out += static_cast<char>(0xE0 | (c >> 12));
+            out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (c & 0x3F));
+        } else {
+            out += static_cast<char>(0xF0 | (c >> 18));
+            out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (c & 0x3F));
+        }
+        return out;
+    };
+    std::vector<std::string> texts;
+    for (int a = 0; a < 256; ++a) {
+        texts.push_back(std::string(1, static_cast<char>(a)));
+        for (int b = 0; b < 256; ++b) {
+            texts.push_back({static_cast<char>(a), static_cast<char>(b)});
+            if (a >= 0xE0 && a <= 0xEF)
+                for (int c = 0x80; c < 0xC0; ++c)
+                    texts.push_back(
+                        {static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
+        }
+    }
+    for (const std::string& text : texts) {
+        std::optional<DecodedCodePoint> decoded = decode_utf8_at(text, 0);
+        bool whole = decoded && decoded->length == text.size();
+        ASSERT_EQ(whole, is_valid_utf8(text) && utf8_length(text) == 1u)
+            << testing::PrintToString(text);
+        if (decoded) {
+            ASSERT_EQ(encode(decoded->code_point), text.substr(0, decoded->length))
+                << testing::PrintToString(text);
+        }
+    }
 }
 
 TEST(Utf8, FindsControlCharacters) {
