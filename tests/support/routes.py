@@ -33,6 +33,10 @@ def rows():
 def pages(audience=None, method=None):
     """The paths of every route, in route order, narrowed to one audience as --describe names it
     ("anyone", "visitors", "signed-in", "session") and to routes that accept `method`."""
-    return [path for row in rows().values()
-            if audience in (None, row["audience"][0]) and method in (None, *row["methods"])
-            for path in row["paths"]]
+    found = [path for row in rows().values()
+             if audience in (None, row["audience"][0]) and method in (None, *row["methods"])
+             for path in row["paths"]]
+    # None is a misspelt audience or method, not a kind with no pages: a loop over it would test nothing.
+    if not found:
+        raise LookupError("no route with audience %r and method %r" % (audience, method))
+    return found
