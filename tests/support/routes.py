@@ -36,7 +36,15 @@ def pages(audience=None, method=None):
     found = [path for row in rows().values()
              if audience in (None, row["audience"][0]) and method in (None, *row["methods"])
              for path in row["paths"]]
-    # None is a misspelt audience or method, not a kind with no pages: a loop over it would test nothing.
+    # Most likely a misspelt audience or method; a loop over no pages would test nothing.
     if not found:
         raise LookupError("no route with audience %r and method %r" % (audience, method))
     return found
+
+
+def audience(path):
+    """The audience of the route that serves `path`."""
+    for row in rows().values():
+        if path in row["paths"]:
+            return row["audience"][0]
+    raise LookupError("no route serves %s" % path)
