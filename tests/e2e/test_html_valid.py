@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import CSRF_PATTERN, Visitor, unique_name  # noqa: E402
-from routes import audience, pages  # noqa: E402
+from routes import pages, signed_in_view  # noqa: E402
 from stack import Stack  # noqa: E402
 import totp  # noqa: E402
 
@@ -147,7 +147,7 @@ class TidyTest(unittest.TestCase):
         member.signed_up_and_in("valid")
         for path in pages(method="GET"):
             with self.subTest(path=path):
-                viewer = member if audience(path) in ("signed-in", "session") else new_visitor(self)
+                viewer = member if signed_in_view(path) else new_visitor(self)
                 self.assertValid(viewer.get(path, allow_redirects=True))
 
     def test_account_forms_with_errors(self):

@@ -48,3 +48,9 @@ def audience(path):
         if path in row["paths"]:
             return row["audience"][0]
     raise LookupError("no route serves %s" % path)
+
+
+def signed_in_view(path):
+    """Whether only a signed-in visitor sees `path`'s own page (audience signed-in, or session:
+    signing out), so a test looking at each page signs in for it."""
+    return audience(path) in ("signed-in", "session")
