@@ -6,9 +6,9 @@ import os
 import re
 import subprocess
 
-_REPO_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-_ROUTES_SH = os.path.join(_REPO_DIR, "deploy", "lib", "routes.sh")
-_BUILD_DIR = os.environ.get("MICROBLOG_BUILD_DIR", os.path.join(_REPO_DIR, "build"))
+from stack import BUILD_DIR, REPO_DIR
+
+_ROUTES_SH = os.path.join(REPO_DIR, "deploy", "lib", "routes.sh")
 
 
 def routes():
@@ -19,7 +19,7 @@ def routes():
 
 def described(route):
     """The row of `route`'s built program as {key: [values]}; keys this file does not know are kept."""
-    output = subprocess.run([os.path.join(_BUILD_DIR, "bin", route), "--describe"], check=True,
+    output = subprocess.run([os.path.join(BUILD_DIR, "bin", route), "--describe"], check=True,
                             capture_output=True, text=True, timeout=30).stdout
     return {key: rest.split() for key, _, rest in (line.partition(" ") for line in output.splitlines())}
 
