@@ -10,6 +10,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import CSRF_PATTERN, Visitor, unique_name  # noqa: E402
+from routes import pages  # noqa: E402
 from stack import Stack, sql_text  # noqa: E402
 
 FIREFOX_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -124,9 +125,9 @@ class AccountPageTest(unittest.TestCase):
         self.assertIn('action="/logout"', home)
         self.assertNotIn('<a href="/account">Account</a>', browser().get("/login").text)
 
-    def test_a_visitor_is_sent_to_sign_in_and_back_to_each_account_page(self):
+    def test_a_visitor_is_sent_to_sign_in_and_back_to_each_signed_in_page(self):
         name = new_user()
-        for path in ("/account", "/account/password", "/account/sessions", "/confirm"):
+        for path in pages(audience="signed-in"):
             with self.subTest(path=path):
                 visitor = browser()
                 answer = visitor.get(path)
@@ -136,8 +137,8 @@ class AccountPageTest(unittest.TestCase):
                 self.assertEqual(signed_in.headers["Location"], path)
                 self.assertEqual(visitor.get(path).status_code, 200)
 
-    def test_a_visitor_posting_to_the_account_pages_changes_nothing(self):
-        for path in ("/account/password", "/account/sessions", "/confirm"):
+    def test_a_visitor_posting_to_the_signed_in_pages_changes_nothing(self):
+        for path in pages(audience="signed-in", method="POST"):
             with self.subTest(path=path):
                 answer = browser().post(path, {"action": "end_others", "password": "x"})
                 self.assertEqual(answer.status_code, 302)

@@ -11,6 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import Visitor, unique_name  # noqa: E402
+from routes import pages  # noqa: E402
 from signed_values import b64, key_id, sign, unb64  # noqa: E402
 from stack import Stack, sql_text  # noqa: E402
 
@@ -157,7 +158,7 @@ class AttackTest(unittest.TestCase):
 
     def test_head_and_unknown_methods_get_clean_answers(self):
         visitor = self.signed_in()
-        for path in ("/login", "/register", "/index", "/logout", "/static/style.css", "/nothing"):
+        for path in pages() + ["/static/style.css", "/nothing"]:
             for method in ("HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"):
                 with self.subTest(path=path, method=method):
                     answer = visitor.http.request(method, stack.url + path, allow_redirects=False, timeout=30)

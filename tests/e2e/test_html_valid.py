@@ -10,6 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import CSRF_PATTERN, Visitor, unique_name  # noqa: E402
+from routes import pages, signed_in_view  # noqa: E402
 from stack import Stack  # noqa: E402
 import totp  # noqa: E402
 
@@ -138,6 +139,16 @@ class TidyTest(unittest.TestCase):
         self.assertIn("<h1>Passkeys</h1>", page.text)
         self.assertIn('<form id="passkey-add"', page.text)
         self.assertValid(page)
+
+    def test_every_page_a_get_answers_as_its_audience_sees_it(self):
+        # From the route table, so a new page is checked before it has a test of its own above;
+        # a page that needs more state (/login/two-factor) is seen where it sends its audience.
+        member = new_visitor(self)
+        member.signed_up_and_in("valid")
+        for path in pages(method="GET"):
+            with self.subTest(path=path):
+                viewer = member if signed_in_view(path) else new_visitor(self)
+                self.assertValid(viewer.get(path, allow_redirects=True))
 
     def test_account_forms_with_errors(self):
         visitor = new_visitor(self)

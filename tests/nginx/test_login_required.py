@@ -12,6 +12,7 @@ import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from client import CSRF_PATTERN, Visitor, unique_name  # noqa: E402
+from routes import pages  # noqa: E402
 from stack import Stack  # noqa: E402
 
 stack = Stack("nginx-login-required")
@@ -185,7 +186,7 @@ class ClaimedIdentityTest(unittest.TestCase):
 
 class BodySizeTest(unittest.TestCase):
     def test_a_body_over_16_kib_is_refused_with_413(self):
-        for path in ("/login", "/register", "/logout"):
+        for path in pages(method="POST"):
             with self.subTest(path=path):
                 answer = requests.post(stack.url + path, data={"pad": "x" * (16 * 1024)}, timeout=30,
                                        allow_redirects=False)

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""nginx/microblog.conf against the route table: each program's row (`PROGRAM --describe`,
-core/server/server.h) has one location per path, with its socket, the include its audience
-asks for and its rate limit, and no other location sends to a program."""
+"""nginx/microblog.conf and the deploy scripts against the route table: each program's row
+(`PROGRAM --describe`, core/server/route.h) has one location per path, with its socket, the
+include its audience asks for and its rate limit, and no other location sends to a program;
+deploy/lib/routes.sh names exactly the programs of cgi-bin/, and the units it starts run them on
+the sockets nginx sends their paths to."""
+import glob
 import os
 import re
 import subprocess
@@ -9,17 +12,26 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from routes import routes  # noqa: E402
-from stack import BUILD_DIR, REPO_DIR  # noqa: E402
+from routes import rows  # noqa: E402
+from stack import REPO_DIR  # noqa: E402
 
 LOCATION = re.compile(r"^    location = (\S+) \{\n(.*?)^    \}", re.M | re.S)
+ROUTES_SH = os.path.join(REPO_DIR, "deploy", "lib", "routes.sh")
+SYSTEMD_DIR = os.path.join(REPO_DIR, "deploy", "systemd")
 
 
-def described(route):
-    """The row of `route`'s program as {key: [values]}."""
-    output = subprocess.run([os.path.join(BUILD_DIR, "bin", route), "--describe"], check=True,
-                            capture_output=True, text=True, timeout=30).stdout
-    return {key: rest.split() for key, _, rest in (line.partition(" ") for line in output.splitlines())}
+def with_routes_sh(script):
+    """The lines `script` prints in bash with deploy/lib/routes.sh sourced, and systemctl (which
+    echoes its arguments and succeeds), say and die stood in for, as a host's caller defines them."""
+    prelude = ('say() { :; }; die() { echo "die: $*" >&2; exit 1; }; systemctl() { echo "$*"; }; '
+               'source "$1"; ')
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", prelude + script, "with-routes-sh", ROUTES_SH],
+                          check=True, capture_output=True, text=True, timeout=30).stdout.splitlines()
+
+
+def unit_file(name):
+    with open(os.path.join(SYSTEMD_DIR, name)) as f:
+        return f.read()
 
 
 def nginx_locations():
@@ -37,7 +49,7 @@ def nginx_locations():
 class RouteTableTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.rows = {route: described(route) for route in routes()}
+        cls.rows = rows()
         cls.locations = nginx_locations()
 
     def test_every_program_describes_itself_under_its_name(self):
@@ -67,6 +79,43 @@ class RouteTableTest(unittest.TestCase):
             readme = f.read()
         listed = re.search(r"^cgi-bin/ .*?\(the list:", readme, re.M | re.S).group(0)
         self.assertEqual(sorted(set(re.findall(r"\b[a-z_]+\b", listed)) & set(self.rows)), sorted(self.rows))
+
+
+class DeployRoutesTest(unittest.TestCase):
+    """deploy/lib/routes.sh, which the build, the scripts and the tests take the programs from."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.rows = rows()
+        cls.names = sorted(row["name"][0] for row in cls.rows.values())
+
+    def test_routes_names_each_program_of_cgi_bin_once(self):
+        # As bash sees the array, the same as the one-line read of CMake and tests/support.
+        listed = with_routes_sh('printf "%s\\n" "${ROUTES[@]}"')
+        self.assertEqual(listed, list(self.rows))
+        self.assertEqual(len(set(listed)), len(listed), "a route twice in ROUTES")
+        # The build makes a program only for each ROUTES entry: a cgi-bin/*.cpp left out has no
+        # row to run, so the sources are the list of programs that exist.
+        sources = sorted(os.path.basename(path)[:-len(".cpp")]
+                         for path in glob.glob(os.path.join(REPO_DIR, "cgi-bin", "*.cpp")))
+        self.assertEqual(sorted(listed), sources)
+        self.assertEqual(sorted(listed), self.names)
+
+    def test_the_units_restarted_are_one_per_program(self):
+        restarted = [line.split()[-1] for line in with_routes_sh("restart_routes")
+                     if line.startswith("restart ")]
+        self.assertEqual(sorted(restarted), ["microblog@%s.service" % name for name in self.names])
+
+    def test_each_unit_runs_its_program_on_the_socket_nginx_sends_to(self):
+        # nginx's fastcgi_pass is @RUN_DIR@/NAME.sock (checked above), RUN_DIR as install.sh fills it in.
+        with open(os.path.join(REPO_DIR, "deploy", "install.sh")) as f:
+            run_dirs = re.findall(r'"RUN_DIR=(/[^"$]+)"', f.read())
+        self.assertEqual(len(run_dirs), 1, run_dirs)
+        service = unit_file("microblog@.service")
+        self.assertRegex(service, r"(?m)^ExecStart=\S*/bin/%i( |$)")
+        self.assertRegex(service, r"(?m)^Requires=microblog@%i\.socket$")
+        self.assertEqual(re.findall(r"(?m)^ListenStream=(.*)$", unit_file("microblog@.socket")),
+                         [run_dirs[0] + "/%i.sock"])
 
 
 if __name__ == "__main__":

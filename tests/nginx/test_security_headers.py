@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from client import Visitor  # noqa: E402
 from expected_headers import header_problems  # noqa: E402
+from routes import pages, signed_in_view  # noqa: E402
 from stack import REPO_DIR, Stack  # noqa: E402
 
 stack = Stack("nginx-security-headers")
@@ -139,13 +140,18 @@ class PagesWithinThePolicyTest(unittest.TestCase):
                                     r"(?i)<script|<style|\sstyle\s*=|\son[a-z]+\s*=|javascript:")
 
     def test_pages_load_only_resources_of_the_site(self):
-        visitor = Visitor(stack.url)
-        visitor.signed_up_and_in("resources")
-        for path in ("/login", "/register", "/index", "/logout", "/no-such-page"):
+        member = Visitor(stack.url)
+        member.signed_up_and_in("resources")
+        # Every page of the route table as its audience sees it, and nginx's own 404.
+        viewers = [(path, member if signed_in_view(path) else Visitor(stack.url)) for path in pages(method="GET")]
+        # The passkey pages, opened at another address of the site, link to its passkeys' origin.
+        with open(os.path.join(stack.var_dir, "microblog.conf")) as f:
+            origin = re.search(r"^webauthn_origin = (\S+)$", f.read(), re.M).group(1)
+        for path, viewer in viewers + [("/no-such-page", member)]:
             with self.subTest(path=path):
-                page = visitor.get(path)
+                page = viewer.get(path, allow_redirects=True)
                 for url in re.findall(r'(?:src|href|action)="([^"]*)"', page.text):
-                    self.assertRegex(url, r"^/(?!/)", "%s refers to %s" % (path, url))
+                    self.assertRegex(url, r"^(/(?!/)|%s/)" % re.escape(origin), "%s refers to %s" % (path, url))
 
 
 if __name__ == "__main__":
