@@ -11,7 +11,7 @@ Response account(const Request& request, App& app) {
     std::optional<User> user = app.users().find_by_id(std::stoll(request.identity().user_id));
     if (!user)
         throw HttpError(401, "Your session has ended. Please sign in again.");
-    Page page("Your Account", "account.tpl");
+    Page page = app.page();
     page.content().SetValue("USERNAME", user->username);
     page.content().SetValue("EMAIL", user->email);
     return app.render(request, 200, page);
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
                      .methods = {"GET", "HEAD"},
                      .audience = Audience::kSignedIn,
                      .csrf = Csrf::kNotNeeded,
-                     .templates = {"account.tpl"},
+                     .page = {"Your Account", "account.tpl"},
                      .handle = account,
                  });
 }

@@ -16,6 +16,8 @@ using namespace microblog;
 
 namespace {
 
+using Site = AppWith<kNeedsPasskeys>;
+
 constexpr size_t kMaxNameLength = 64;
 // The passkeys table's columns (sql/009_passkeys.sql).
 constexpr size_t kMaxCredentialIdBytes = 1023;
@@ -25,8 +27,8 @@ long long user_id_of(const Request& request) {
     return std::stoll(request.identity().user_id);
 }
 
-Response show_page(const Request& request, App& app) {
-    Page page("Passkeys", "account_passkeys.tpl");
+Response show_page(const Request& request, Site& app) {
+    Page page = app.page();
     ctemplate::TemplateDictionary& content = page.content();
     content.SetValue("CSRF_TOKEN", request.identity().csrf_token);
     if (app.config().webauthn_rp_id.empty()) {
@@ -48,7 +50,9 @@ Response show_page(const Request& request, App& app) {
     return app.render(request, 200, page);
 }
 
-Response options(const Request& request, App& app) {
+Response options(const Request& request, Site& app) {
+    if (std::optional<Response> off = passkeys_off(app))
+        return *off;
     const long long user_id = user_id_of(request);
     IssuedChallenge issued = app.passkeys().issue_challenge("create", user_id);
     nlohmann::json exclude = nlohmann::json::array();
@@ -65,19 +69,8 @@ Response options(const Request& request, App& app) {
     return response;
 }
 
-Form registration_form(const Request& request) {
-    return Form(request, {{"action", 16},
-                          {"name", kMaxNameLength},
-                          {"credential_id", 1400},
-                          {"client_data", 4096},
-                          {"authenticator_data", 4096},
-                          {"public_key", 2800},
-                          {"algorithm", 8},
-                          {"csrf_token", 64}});
-}
-
 // The reason the browser's answer cannot be registered, or "" when it can.
-std::string registration_problem(const Request& request, App& app, const Form& form) {
+std::string registration_problem(const Request& request, Site& app, const Form& form) {
     std::optional<std::string> challenge = app.passkeys().take_challenge(
         request.cookies(app.cookies().name(kWebAuthnCookie)), "create", user_id_of(request));
     if (!challenge)
@@ -109,8 +102,10 @@ std::string registration_problem(const Request& request, App& app, const Form& f
     return "";
 }
 
-Response register_passkey(const Request& request, App& app) {
-    Form form = registration_form(request);
+Response register_passkey(const Request& request, Site& app) {
+    if (std::optional<Response> off = passkeys_off(app))
+        return *off;
+    Form form = request.form();
     form.require("name");
     if (!form.valid())
         return passkey_error(400, "Please give the passkey a name of at most 64 characters.");
@@ -131,8 +126,8 @@ Response register_passkey(const Request& request, App& app) {
     return response;
 }
 
-Response remove_passkey(const Request& request, App& app) {
-    Form form(request, {{"action", 16}, {"passkey", 20}, {"csrf_token", 64}});
+Response remove_passkey(const Request& request, Site& app) {
+    const Form& form = request.form();
     const std::string& id = form.value("passkey");
     bool removed = form.valid() && !id.empty() && id.size() < 19 &&
                    id.find_first_not_of("0123456789") == std::string::npos &&
@@ -144,24 +139,18 @@ Response remove_passkey(const Request& request, App& app) {
     return app.redirect_with_flash("/account/passkeys", "The passkey has been removed.");
 }
 
-Response passkeys_page(const Request& request, App& app) {
-    if (request.method() != "POST")
-        return show_page(request, app);
-    const std::string action = request.field("action");
-    if (action == "remove")
-        return remove_passkey(request, app);
+Response unknown_action(const Request& request, Site& app) {
     if (std::optional<Response> off = passkeys_off(app))
         return *off;
-    if (action == "options")
-        return options(request, app);
-    if (action == "register")
-        return register_passkey(request, app);
     return app.error_page(request, 400, "That request did not say what to change.");
 }
 
-Response expired_form(const Request& request, App& app) {
-    if (request.field("action") == "options" || request.field("action") == "register")
-        return passkey_error(400, "This page has expired. Please reload it and try again.");
+// For the page's script: an answer it can show.
+Response expired_script_request(const Request&, Site&) {
+    return passkey_error(400, "This page has expired. Please reload it and try again.");
+}
+
+Response expired_form(const Request& request, Site& app) {
     return app.error_page(request, 400,
                           "This form has expired, so nothing was changed. Please open the "
                           "passkeys page again.");
@@ -170,16 +159,30 @@ Response expired_form(const Request& request, App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv,
-                 {
-                     .name = "account_passkeys",
-                     .paths = {"/account/passkeys"},
-                     .methods = {"GET", "HEAD", "POST"},
-                     .audience = Audience::kSignedIn,
-                     .confirmation = Confirmation::kRecent,
-                     .templates = {"account_passkeys.tpl"},
-                     .needs = kNeedsPasskeys,
-                     .handle = passkeys_page,
-                     .expired_form = expired_form,
-                 });
+    return serve<Site>(
+        argc, argv,
+        {
+            .name = "account_passkeys",
+            .paths = {"/account/passkeys"},
+            .methods = {"GET", "HEAD", "POST"},
+            .audience = Audience::kSignedIn,
+            .confirmation = Confirmation::kRecent,
+            .page = {"Passkeys", "account_passkeys.tpl"},
+            .actions = {{.name = "remove", .fields = {{"passkey", 20}}, .handle = remove_passkey},
+                        {.name = "options",
+                         .handle = options,
+                         .expired_form = expired_script_request},
+                        {.name = "register",
+                         .fields = {{"name", kMaxNameLength},
+                                    {"credential_id", 1400},
+                                    {"client_data", 4096},
+                                    {"authenticator_data", 4096},
+                                    {"public_key", 2800},
+                                    {"algorithm", 8}},
+                         .handle = register_passkey,
+                         .expired_form = expired_script_request}},
+            .handle = show_page,
+            .expired_form = expired_form,
+            .unknown_action = unknown_action,
+        });
 }

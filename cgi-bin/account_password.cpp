@@ -11,30 +11,28 @@ using namespace microblog;
 
 namespace {
 
+using Site = AppWith<kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions>;
+
+const FieldRule kCurrentPasswordRule{"current_password", 1024, FieldRule::Unit::kBytes, false};
+
 const std::initializer_list<std::string> kFields = {"current_password", "password", "password2"};
 
 Response show_form(const Request& request, App& app, const Form* form, int status = 200,
                    const std::string& form_error = "") {
-    Page page("Change Password", "account_password.tpl");
+    Page page = app.page();
     // For password managers: which account's password this is.
     page.content().SetValue("USERNAME", request.identity().username);
     show_form_state(page.content(), form, {}, kFields);
     return app.render_form(request, status, page, form_error);
 }
 
-Form password_form(const Request& request) {
-    return Form(request, {{"current_password", 1024, FieldRule::Unit::kBytes, false},
-                          kPasswordRule,
-                          kPassword2Rule,
-                          {"csrf_token", 64}});
-}
-
-void validate(Form& form, App& app, const Request& request) {
+void validate(Form& form, Site& app, const Request& request) {
     form.require("current_password");
-    check_new_password(form, request.identity().username);
+    check_new_password(form, app.password_policy(), request.identity().username);
     if (form.error("current_password"))
         return;
-    switch (check_password_again(app, request, form.value("current_password"), "password change")) {
+    switch (check_password_again(app, app.throttle(), app.account_sessions(), request,
+                                 form.value("current_password"), "password change")) {
         case Reauth::kCorrect:
             break;
         case Reauth::kIncorrect:
@@ -47,8 +45,8 @@ void validate(Form& form, App& app, const Request& request) {
 }
 
 // The new hash, the end of every other session and this session's new token: all or nothing.
-Response change_password(const Request& request, App& app) {
-    Form form = password_form(request);
+Response change_password(const Request& request, Site& app) {
+    Form form = request.form();
     validate(form, app, request);
     if (!form.valid())
         return show_form(request, app, &form);
@@ -69,7 +67,7 @@ Response change_password(const Request& request, App& app) {
     return response;
 }
 
-Response password_page(const Request& request, App& app) {
+Response password_page(const Request& request, Site& app) {
     if (request.method() == "POST")
         return change_password(request, app);
     return show_form(request, app, nullptr);
@@ -83,16 +81,16 @@ Response expired_form(const Request& request, App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv,
-                 {
-                     .name = "account_password",
-                     .paths = {"/account/password"},
-                     .methods = {"GET", "HEAD", "POST"},
-                     .audience = Audience::kSignedIn,
-                     .rate_limit = "microblog_login",
-                     .templates = {"account_password.tpl"},
-                     .needs = kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions,
-                     .handle = password_page,
-                     .expired_form = expired_form,
-                 });
+    return serve<Site>(argc, argv,
+                       {
+                           .name = "account_password",
+                           .paths = {"/account/password"},
+                           .methods = {"GET", "HEAD", "POST"},
+                           .audience = Audience::kSignedIn,
+                           .rate_limit = "microblog_login",
+                           .page = {"Change Password", "account_password.tpl"},
+                           .fields = {kCurrentPasswordRule, kPasswordRule, kPassword2Rule},
+                           .handle = password_page,
+                           .expired_form = expired_form,
+                       });
 }

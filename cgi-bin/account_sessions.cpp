@@ -11,6 +11,8 @@ using namespace microblog;
 
 namespace {
 
+using Site = AppWith<kNeedsAccountSessions>;
+
 constexpr const char* kNoSuchSession =
     "That session is not signed in any more, so there was nothing to sign out.";
 
@@ -30,9 +32,9 @@ void show_session(ctemplate::TemplateDictionary& dict, const SessionSummary& ses
     }
 }
 
-Response show_sessions(const Request& request, App& app, int status = 200) {
+Response show_sessions(const Request& request, Site& app) {
     const Identity& identity = request.identity();
-    Page page("Your Sessions", "account_sessions.tpl");
+    Page page = app.page();
     std::vector<SessionSummary> sessions =
         app.account_sessions().list(std::stoll(identity.user_id), identity.session_key);
     bool has_others = false;
@@ -44,18 +46,28 @@ Response show_sessions(const Request& request, App& app, int status = 200) {
         page.content()
             .AddSectionDictionary("HAS_OTHERS")
             ->SetValue("CSRF_TOKEN", identity.csrf_token);
-    return app.render(request, status, page);
+    return app.render(request, 200, page);
 }
 
-Response end_one(const Request& request, App& app, const std::string& public_id) {
+Response unknown_action(const Request& request, Site& app) {
+    return app.error_page(request, 400,
+                          "That request did not say which session to sign out. Please use the "
+                          "buttons on the sessions page.");
+}
+
+Response end_one(const Request& request, Site& app) {
     const Identity& identity = request.identity();
-    if (!app.account_sessions().end(std::stoll(identity.user_id), public_id, identity.session_key))
+    const Form& form = request.form();
+    if (!form.valid())
+        return unknown_action(request, app);
+    if (!app.account_sessions().end(std::stoll(identity.user_id), form.value("session"),
+                                    identity.session_key))
         return app.redirect_with_flash("/account/sessions", kNoSuchSession);
     log_account_event("session ended", identity.username, request.param("REMOTE_ADDR"));
     return app.redirect_with_flash("/account/sessions", "That session has been signed out.");
 }
 
-Response end_others(const Request& request, App& app) {
+Response end_others(const Request& request, Site& app) {
     const Identity& identity = request.identity();
     unsigned long long ended =
         app.account_sessions().end_others(std::stoll(identity.user_id), identity.session_key);
@@ -66,25 +78,7 @@ Response end_others(const Request& request, App& app) {
                                               : "All your other sessions have been signed out.");
 }
 
-Response act(const Request& request, App& app) {
-    Form form(request, {{"action", 16}, {"session", 64}, {"csrf_token", 64}});
-    const std::string& action = form.value("action");
-    if (form.valid() && action == "end")
-        return end_one(request, app, form.value("session"));
-    if (form.valid() && action == "end_others")
-        return end_others(request, app);
-    return app.error_page(request, 400,
-                          "That request did not say which session to sign out. Please use the "
-                          "buttons on the sessions page.");
-}
-
-Response sessions_page(const Request& request, App& app) {
-    if (request.method() == "POST")
-        return act(request, app);
-    return show_sessions(request, app);
-}
-
-Response expired_form(const Request& request, App& app) {
+Response expired_form(const Request& request, Site& app) {
     return app.error_page(request, 400,
                           "This form has expired, so no session was signed out. Please open the "
                           "sessions page again and use its buttons.");
@@ -93,16 +87,19 @@ Response expired_form(const Request& request, App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv,
-                 {
-                     .name = "account_sessions",
-                     .paths = {"/account/sessions"},
-                     .methods = {"GET", "HEAD", "POST"},
-                     .audience = Audience::kSignedIn,
-                     .confirmation = Confirmation::kRecent,
-                     .templates = {"account_sessions.tpl"},
-                     .needs = kNeedsAccountSessions,
-                     .handle = sessions_page,
-                     .expired_form = expired_form,
-                 });
+    return serve<Site>(
+        argc, argv,
+        {
+            .name = "account_sessions",
+            .paths = {"/account/sessions"},
+            .methods = {"GET", "HEAD", "POST"},
+            .audience = Audience::kSignedIn,
+            .confirmation = Confirmation::kRecent,
+            .page = {"Your Sessions", "account_sessions.tpl"},
+            .actions = {{.name = "end", .fields = {{"session", 64}}, .handle = end_one},
+                        {.name = "end_others", .handle = end_others}},
+            .handle = show_sessions,
+            .expired_form = expired_form,
+            .unknown_action = unknown_action,
+        });
 }

@@ -16,7 +16,10 @@ using namespace microblog;
 
 namespace {
 
+using Site = AppWith<kNeedsLoginThrottle | kNeedsTwoFactor>;
+
 constexpr const char* kInvalidCode = "Invalid code.";
+const FieldRule kCodeField{"code", 64};
 
 long long user_id_of(const Request& request) {
     return std::stoll(request.identity().user_id);
@@ -44,8 +47,8 @@ void show_codes(ctemplate::TemplateDictionary& page, const std::vector<std::stri
 
 // The codes just shown, sent back by the page's download button, as a text file. Only the
 // user's own unused codes are echoed, so the button cannot be made to serve other text.
-Response download_codes(const Request& request, App& app) {
-    Form form(request, {{"action", 16}, {"codes", 256}, {"csrf_token", 64}});
+Response download_codes(const Request& request, Site& app) {
+    const Form& form = request.form();
     std::vector<std::string> codes;
     std::istringstream words(form.value("codes"));
     for (std::string code; words >> code;)
@@ -63,9 +66,9 @@ Response download_codes(const Request& request, App& app) {
 
 // The page for the account's present state; `codes` are shown when just made, `form` carries
 // a code field's error.
-Response show_page(const Request& request, App& app, const Form* form = nullptr,
+Response show_page(const Request& request, Site& app, const Form* form = nullptr,
                    const std::vector<std::string>& codes = {}) {
-    Page page("Two-Factor Settings", "account_two_factor.tpl");
+    Page page = app.page();
     TwoFactorState state = app.two_factor().state(user_id_of(request));
     ctemplate::TemplateDictionary& content = page.content();
     content.SetValue("CSRF_TOKEN", request.identity().csrf_token);
@@ -85,12 +88,27 @@ Response show_page(const Request& request, App& app, const Form* form = nullptr,
     return app.render(request, 200, page);
 }
 
-Form code_form(const Request& request) {
-    return Form(request, {{"action", 16}, {"code", 64}, {"csrf_token", 64}});
+Response the_page(const Request& request, Site& app) {
+    return show_page(request, app);
 }
 
-Response enable(const Request& request, App& app) {
-    Form form = code_form(request);
+Response did_not_say(const Request& request, Site& app) {
+    return app.error_page(request, 400,
+                          "That request did not say what to change. Please use the buttons on "
+                          "the two-factor page.");
+}
+
+Response begin_setup(const Request& request, Site& app) {
+    if (app.two_factor().state(user_id_of(request)).enabled)
+        return did_not_say(request, app);
+    app.two_factor().begin_setup(user_id_of(request));
+    log_account_event("two-factor setup started", request.identity().username,
+                      request.param("REMOTE_ADDR"));
+    return Response::redirect("/account/two-factor");
+}
+
+Response enable(const Request& request, Site& app) {
+    Form form = request.form();
     form.require("code");
     std::vector<std::string> codes;
     if (form.valid()) {
@@ -108,8 +126,8 @@ Response enable(const Request& request, App& app) {
     return show_page(request, app, nullptr, codes);
 }
 
-Response disable(const Request& request, App& app) {
-    Form form = code_form(request);
+Response disable(const Request& request, Site& app) {
+    Form form = request.form();
     form.require("code");
     const std::string& user = request.identity().username;
     const std::string address = request.param("REMOTE_ADDR");
@@ -131,39 +149,17 @@ Response disable(const Request& request, App& app) {
     return app.redirect_with_flash("/account/two-factor", "Two-factor sign-in is now off.");
 }
 
-Response act(const Request& request, App& app) {
-    const std::string action = request.field("action");
-    const std::string& user = request.identity().username;
-    if (action == "setup" && !app.two_factor().state(user_id_of(request)).enabled) {
-        app.two_factor().begin_setup(user_id_of(request));
-        log_account_event("two-factor setup started", user, request.param("REMOTE_ADDR"));
-        return Response::redirect("/account/two-factor");
-    }
-    if (action == "enable")
-        return enable(request, app);
-    if (action == "disable")
-        return disable(request, app);
-    if (action == "download")
-        return download_codes(request, app);
-    if (action == "new_codes" && app.two_factor().state(user_id_of(request)).enabled) {
-        std::vector<std::string> codes;
-        app.db().transaction(
-            [&] { codes = app.two_factor().new_recovery_codes(user_id_of(request)); });
-        log_account_event("recovery codes replaced", user, request.param("REMOTE_ADDR"));
-        return show_page(request, app, nullptr, codes);
-    }
-    return app.error_page(request, 400,
-                          "That request did not say what to change. Please use the buttons on "
-                          "the two-factor page.");
+Response new_codes(const Request& request, Site& app) {
+    if (!app.two_factor().state(user_id_of(request)).enabled)
+        return did_not_say(request, app);
+    std::vector<std::string> codes;
+    app.db().transaction([&] { codes = app.two_factor().new_recovery_codes(user_id_of(request)); });
+    log_account_event("recovery codes replaced", request.identity().username,
+                      request.param("REMOTE_ADDR"));
+    return show_page(request, app, nullptr, codes);
 }
 
-Response two_factor_page(const Request& request, App& app) {
-    if (request.method() == "POST")
-        return act(request, app);
-    return show_page(request, app);
-}
-
-Response expired_form(const Request& request, App& app) {
+Response expired_form(const Request& request, Site& app) {
     return app.error_page(request, 400,
                           "This form has expired, so nothing was changed. Please open the "
                           "two-factor page again.");
@@ -172,17 +168,23 @@ Response expired_form(const Request& request, App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv,
-                 {
-                     .name = "account_two_factor",
-                     .paths = {"/account/two-factor"},
-                     .methods = {"GET", "HEAD", "POST"},
-                     .audience = Audience::kSignedIn,
-                     .confirmation = Confirmation::kRecent,
-                     .rate_limit = "microblog_login",
-                     .templates = {"account_two_factor.tpl"},
-                     .needs = kNeedsLoginThrottle | kNeedsTwoFactor,
-                     .handle = two_factor_page,
-                     .expired_form = expired_form,
-                 });
+    return serve<Site>(
+        argc, argv,
+        {
+            .name = "account_two_factor",
+            .paths = {"/account/two-factor"},
+            .methods = {"GET", "HEAD", "POST"},
+            .audience = Audience::kSignedIn,
+            .confirmation = Confirmation::kRecent,
+            .rate_limit = "microblog_login",
+            .page = {"Two-Factor Settings", "account_two_factor.tpl"},
+            .actions = {{.name = "setup", .handle = begin_setup},
+                        {.name = "enable", .fields = {kCodeField}, .handle = enable},
+                        {.name = "disable", .fields = {kCodeField}, .handle = disable},
+                        {.name = "download", .fields = {{"codes", 256}}, .handle = download_codes},
+                        {.name = "new_codes", .handle = new_codes}},
+            .handle = the_page,
+            .expired_form = expired_form,
+            .unknown_action = did_not_say,
+        });
 }

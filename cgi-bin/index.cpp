@@ -10,7 +10,7 @@ namespace {
 constexpr long long kPostsShown = 25;
 
 Response home(const Request& request, App& app) {
-    Page page("Home", "index.tpl");
+    Page page = app.page();
     page.content().SetValue("USERNAME", request.identity().username);
     // Read with the session lookup: the route's companion below.
     for (const Post& post : posts_from(request.companion_rows())) {
@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
                      .methods = {"GET", "HEAD"},
                      .audience = Audience::kSignedIn,
                      .csrf = Csrf::kNotNeeded,
-                     .templates = {"index.tpl"},
+                     .page = {"Home", "index.tpl"},
                      .companion = newest_posts_read(kPostsShown),
                      .handle = home,
                  });

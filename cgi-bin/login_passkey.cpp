@@ -18,10 +18,14 @@ using namespace microblog;
 
 namespace {
 
+using Site = AppWith<kNeedsLoginThrottle | kNeedsPasskeys>;
+
 constexpr const char* kNotAccepted =
     "That passkey could not sign you in. Please try again, or sign in with your password.";
 
-Response options(App& app) {
+Response options(const Request&, Site& app) {
+    if (std::optional<Response> off = passkeys_off(app))
+        return *off;
     IssuedChallenge issued = app.passkeys().issue_challenge("get", 0);
     Response response =
         Response::json(200, nlohmann::json{{"challenge", base64url_encode(issued.challenge)},
@@ -31,20 +35,9 @@ Response options(App& app) {
     return response;
 }
 
-Form assertion_form(const Request& request) {
-    return Form(request, {{"action", 16},
-                          {"credential_id", 1400},
-                          {"client_data", 4096},
-                          {"authenticator_data", 2048},
-                          {"signature", 1024},
-                          {"user_handle", 256},
-                          {"remember_me", 16},
-                          {"csrf_token", 64}});
-}
-
 // The passkey the assertion names, when everything about the assertion holds; else nothing,
 // with the reason logged.
-std::optional<Passkey> verified_passkey(const Request& request, App& app, const Form& form) {
+std::optional<Passkey> verified_passkey(const Request& request, Site& app, const Form& form) {
     const std::string address = request.param("REMOTE_ADDR");
     auto refuse = [&](const std::string& why, const std::string& user = "") {
         log_account_event("login passkey refused (" + why + ")", user, address);
@@ -84,47 +77,52 @@ std::optional<Passkey> verified_passkey(const Request& request, App& app, const 
     return passkey;
 }
 
-Response verify(const Request& request, App& app) {
-    Form form = assertion_form(request);
+Response verify(const Request& request, Site& app) {
+    if (std::optional<Response> off = passkeys_off(app))
+        return *off;
+    const Form& form = request.form();
     std::optional<Passkey> passkey = verified_passkey(request, app, form);
     if (!passkey)
         return passkey_error(400, kNotAccepted);
-    std::string cookie = start_signed_in_session(app, request, passkey->user_id, passkey->username,
-                                                 form.checked("remember_me"));
+    std::string cookie = start_signed_in_session(app, app.throttle(), request, passkey->user_id,
+                                                 passkey->username, form.checked("remember_me"));
     Response response = Response::json(
-        200, nlohmann::json{{"redirect", redirect_target(request.field("next"), "/index")}}.dump());
+        200, nlohmann::json{{"redirect", redirect_target(form.value("next"), "/index")}}.dump());
     response.set_header("Set-Cookie", cookie);
     response.set_header("Set-Cookie", app.cookies().clear(kWebAuthnCookie));
     return response;
 }
 
-Response passkey_sign_in(const Request& request, App& app) {
+Response unknown_action(const Request&, Site& app) {
     if (std::optional<Response> off = passkeys_off(app))
         return *off;
-    const std::string action = request.field("action");
-    if (action == "options")
-        return options(app);
-    if (action == "verify")
-        return verify(request, app);
     return passkey_error(400, "Unknown action.");
 }
 
-Response expired_form(const Request&, App&) {
+Response expired_form(const Request&, Site&) {
     return passkey_error(400, "This page has expired. Please reload it and try again.");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv,
-                 {
-                     .name = "login_passkey",
-                     .paths = {"/login/passkey"},
-                     .methods = {"POST"},
-                     .audience = Audience::kVisitors,
-                     .rate_limit = "microblog_login",
-                     .needs = kNeedsLoginThrottle | kNeedsPasskeys,
-                     .handle = passkey_sign_in,
-                     .expired_form = expired_form,
-                 });
+    return serve<Site>(argc, argv,
+                       {
+                           .name = "login_passkey",
+                           .paths = {"/login/passkey"},
+                           .methods = {"POST"},
+                           .audience = Audience::kVisitors,
+                           .rate_limit = "microblog_login",
+                           .fields = {{"remember_me", 16}, kNextField},
+                           .actions = {{.name = "options", .handle = options},
+                                       {.name = "verify",
+                                        .fields = {{"credential_id", 1400},
+                                                   {"client_data", 4096},
+                                                   {"authenticator_data", 2048},
+                                                   {"signature", 1024},
+                                                   {"user_handle", 256}},
+                                        .handle = verify}},
+                           .expired_form = expired_form,
+                           .unknown_action = unknown_action,
+                       });
 }

@@ -13,12 +13,14 @@ using namespace microblog;
 
 namespace {
 
+using Site = AppWith<kNeedsLoginThrottle | kNeedsTwoFactor>;
+
 constexpr const char* kInvalidCode = "Invalid code.";
 
 Response show_form(const Request& request, App& app, const Form* form, int status = 200,
                    const std::string& form_error = "") {
-    Page page("Two-Factor Sign In", "login_two_factor.tpl");
-    if (request.field("recovery") == "1")
+    Page page = app.page();
+    if (request.form().value("recovery") == "1")
         page.content().ShowSection("RECOVERY");
     else
         page.content().ShowSection("APP_CODE");
@@ -27,15 +29,15 @@ Response show_form(const Request& request, App& app, const Form* form, int statu
 }
 
 // Without a live pending sign-in (none, expired, or another browser's), back to the password.
-Response start_again(App& app) {
+Response start_again(Site& app) {
     Response response =
         app.redirect_with_flash("/login", "Please sign in again: that sign-in has expired.");
     response.set_header("Set-Cookie", app.pending_sign_ins().clear_cookie());
     return response;
 }
 
-Response verify(const Request& request, App& app, const PendingSignIn& pending) {
-    Form form(request, {{"code", 64}, {"csrf_token", 64}, {"recovery", 1}});
+Response verify(const Request& request, Site& app, const PendingSignIn& pending) {
+    Form form = request.form();
     form.require("code");
     if (!form.valid())
         return show_form(request, app, &form);
@@ -57,13 +59,13 @@ Response verify(const Request& request, App& app, const PendingSignIn& pending) 
         return show_form(request, app, &form);
     }
     app.pending_sign_ins().finish(pending.key);
-    Response response = complete_sign_in(app, request, pending.user_id, pending.username,
-                                         pending.remember_me, pending.next);
+    Response response = complete_sign_in(app, app.throttle(), request, pending.user_id,
+                                         pending.username, pending.remember_me, pending.next);
     response.set_header("Set-Cookie", app.pending_sign_ins().clear_cookie());
     return response;
 }
 
-Response second_step(const Request& request, App& app) {
+Response second_step(const Request& request, Site& app) {
     std::optional<PendingSignIn> pending =
         app.pending_sign_ins().find(request.cookies(app.cookies().name(kPendingSignInCookie)));
     if (!pending)
@@ -81,16 +83,17 @@ Response expired_form(const Request& request, App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv,
-                 {
-                     .name = "login_two_factor",
-                     .paths = {"/login/two-factor"},
-                     .methods = {"GET", "HEAD", "POST"},
-                     .audience = Audience::kVisitors,
-                     .rate_limit = "microblog_login",
-                     .templates = {"login_two_factor.tpl"},
-                     .needs = kNeedsLoginThrottle | kNeedsTwoFactor,
-                     .handle = second_step,
-                     .expired_form = expired_form,
-                 });
+    return serve<Site>(argc, argv,
+                       {
+                           .name = "login_two_factor",
+                           .paths = {"/login/two-factor"},
+                           .methods = {"GET", "HEAD", "POST"},
+                           .audience = Audience::kVisitors,
+                           .rate_limit = "microblog_login",
+                           .page = {"Two-Factor Sign In", "login_two_factor.tpl"},
+                           // `recovery`: the form for a recovery code instead of the app's.
+                           .fields = {{"code", 64}, {"recovery", 1}},
+                           .handle = second_step,
+                           .expired_form = expired_form,
+                       });
 }

@@ -9,7 +9,7 @@ using namespace microblog;
 namespace {
 
 Response confirm(const Request& request, App& app) {
-    Page page("Sign Out", "logout.tpl");
+    Page page = app.page();
     return app.render_form(request, 200, page, "");
 }
 
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
                      .paths = {"/logout"},
                      .methods = {"GET", "HEAD", "POST"},
                      .audience = Audience::kSession,
-                     .templates = {"logout.tpl"},
+                     .page = {"Sign Out", "logout.tpl"},
                      .handle = logout,
                      .expired_form = expired_form,
                  });

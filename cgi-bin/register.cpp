@@ -7,27 +7,24 @@ using namespace microblog;
 
 namespace {
 
+using Site = AppWith<kNeedsPasswordPolicy>;
+
 const std::initializer_list<std::string> kFields = {"username", "email", "password", "password2"};
 
 Response show_form(const Request& request, App& app, const Form* form, int status = 200,
                    const std::string& form_error = "") {
-    Page page("Register", "register.tpl");
+    Page page = app.page();
     show_form_state(page.content(), form, {"username", "email"}, kFields);
     return app.render_form(request, status, page, form_error);
 }
 
-void validate(Form& form, App& app) {
+void validate(Form& form, Site& app) {
     check_new_names(form, app.users());
-    check_new_password(form);
+    check_new_password(form, app.password_policy());
 }
 
-Form registration_form(const Request& request) {
-    return Form(request,
-                {kUsernameRule, kEmailRule, kPasswordRule, kPassword2Rule, {"csrf_token", 64}});
-}
-
-Response create_account(const Request& request, App& app) {
-    Form form = registration_form(request);
+Response create_account(const Request& request, Site& app) {
+    Form form = request.form();
     validate(form, app);
     if (!form.valid())
         return show_form(request, app, &form);
@@ -46,30 +43,30 @@ Response create_account(const Request& request, App& app) {
     return app.redirect_with_flash("/login", "Congratulations, you are now a registered user!");
 }
 
-Response register_page(const Request& request, App& app) {
+Response register_page(const Request& request, Site& app) {
     if (request.method() == "POST")
         return create_account(request, app);
     return show_form(request, app, nullptr);
 }
 
 Response expired_form(const Request& request, App& app) {
-    Form form = registration_form(request);
-    return show_form(request, app, &form, 400, "This form has expired. Please submit it again.");
+    return show_form(request, app, &request.form(), 400,
+                     "This form has expired. Please submit it again.");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    return serve(argc, argv,
-                 {
-                     .name = "register",
-                     .paths = {"/register"},
-                     .methods = {"GET", "HEAD", "POST"},
-                     .audience = Audience::kVisitors,
-                     .rate_limit = "microblog_register",
-                     .templates = {"register.tpl"},
-                     .needs = kNeedsPasswordPolicy,
-                     .handle = register_page,
-                     .expired_form = expired_form,
-                 });
+    return serve<Site>(argc, argv,
+                       {
+                           .name = "register",
+                           .paths = {"/register"},
+                           .methods = {"GET", "HEAD", "POST"},
+                           .audience = Audience::kVisitors,
+                           .rate_limit = "microblog_register",
+                           .page = {"Register", "register.tpl"},
+                           .fields = {kUsernameRule, kEmailRule, kPasswordRule, kPassword2Rule},
+                           .handle = register_page,
+                           .expired_form = expired_form,
+                       });
 }

@@ -21,20 +21,19 @@ void check_new_names(Form& form, UserStore& users) {
         form.add_error("email", "Please use a different email address.");
 }
 
-void check_new_password(Form& form, const std::string& username) {
+void check_new_password(Form& form, const PasswordPolicy& policy, const std::string& username) {
     form.require("password");
     form.require("password2");
     if (!form.error("password")) {
-        if (std::optional<std::string> refusal =
-                password_policy().check(form.value("password"), username))
+        if (std::optional<std::string> refusal = policy.check(form.value("password"), username))
             form.add_error("password", *refusal);
     }
     if (form.value("password2") != form.value("password"))
         form.add_error("password2", "Field must be equal to password.");
 }
 
-void check_new_password(Form& form) {
-    check_new_password(form, form.value("username"));
+void check_new_password(Form& form, const PasswordPolicy& policy) {
+    check_new_password(form, policy, form.value("username"));
 }
 
 }  // namespace microblog

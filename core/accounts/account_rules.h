@@ -22,14 +22,14 @@ inline const FieldRule kPassword2Rule{"password2", 1024, FieldRule::Unit::kBytes
 void check_new_names(Form& form, UserStore& users);
 
 // Checks the form's "password" and "password2": both given, the password allowed by the
-// policy for the account named `username` (may be empty), and the two equal.
-void check_new_password(Form& form, const std::string& username);
+// `policy` for the account named `username` (may be empty), and the two equal.
+void check_new_password(Form& form, const PasswordPolicy& policy, const std::string& username);
 // The same for the account named by the form's own "username" field, if it has one.
-void check_new_password(Form& form);
+void check_new_password(Form& form, const PasswordPolicy& policy);
 
 // The policy every new password meets, set up on first use: throws std::runtime_error when the
-// password word list is missing. A route that checks new passwords declares
-// kNeedsPasswordPolicy (server.h), so its program makes it at start, before forking.
+// password word list is missing. A route reaches it through AppWith<kNeedsPasswordPolicy>, whose
+// program makes it at start, before forking.
 const PasswordPolicy& password_policy();
 
 }  // namespace microblog

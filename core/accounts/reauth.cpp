@@ -8,11 +8,12 @@
 
 namespace microblog {
 
-Reauth check_password_again(App& app, const Request& request, const std::string& password,
+Reauth check_password_again(App& app, LoginThrottle& throttle, AccountSessions& account_sessions,
+                            const Request& request, const std::string& password,
                             const std::string& event) {
     const Identity& identity = request.identity();
     const std::string address = request.param("REMOTE_ADDR");
-    if (app.throttle().locked(identity.username)) {
+    if (throttle.locked(identity.username)) {
         log_account_event(event + " throttled", identity.username, address);
         return Reauth::kThrottled;
     }
@@ -22,11 +23,11 @@ Reauth check_password_again(App& app, const Request& request, const std::string&
         throw HttpError(401, "Your session has ended. Please sign in again.");
     if (!app.passwords().verify(password, user->password_hash)) {
         log_account_event(event + " failed", identity.username, address);
-        app.throttle().record_failure(identity.username);
+        throttle.record_failure(identity.username);
         return Reauth::kIncorrect;
     }
-    app.throttle().reset(identity.username);
-    app.account_sessions().confirm(identity.session_key);
+    throttle.reset(identity.username);
+    account_sessions.confirm(identity.session_key);
     log_account_event(event + " ok", identity.username, address);
     return Reauth::kCorrect;
 }

@@ -14,9 +14,9 @@ enum class Reauth { kCorrect, kIncorrect, kThrottled };
 
 // Checks `password` against the signed-in user's hash; logs "EVENT ok", "EVENT failed" or
 // "EVENT throttled" with the user and address. A correct password also records a confirmation
-// of the session (sudo mode) and lifts the account's throttle. The route declares
-// kNeedsLoginThrottle and kNeedsAccountSessions.
-Reauth check_password_again(App& app, const Request& request, const std::string& password,
+// of the session (sudo mode) in `account_sessions` and lifts the account's throttle.
+Reauth check_password_again(App& app, LoginThrottle& throttle, AccountSessions& account_sessions,
+                            const Request& request, const std::string& password,
                             const std::string& event);
 
 inline constexpr const char* kIncorrectPassword = "Incorrect password.";

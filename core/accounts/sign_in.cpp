@@ -6,21 +6,23 @@
 
 namespace microblog {
 
-std::string start_signed_in_session(App& app, const Request& request, long long user_id,
-                                    const std::string& username, bool remember_me) {
+std::string start_signed_in_session(App& app, LoginThrottle& throttle, const Request& request,
+                                    long long user_id, const std::string& username,
+                                    bool remember_me) {
     const std::string address = request.param("REMOTE_ADDR");
-    app.throttle().reset(username);
+    throttle.reset(username);
     SessionOrigin origin{request.param("HTTP_USER_AGENT"), address};
     std::string cookie = app.sessions().start(user_id, remember_me, origin);
     log_account_event("login ok", username, address);
     return cookie;
 }
 
-Response complete_sign_in(App& app, const Request& request, long long user_id,
-                          const std::string& username, bool remember_me, const std::string& next) {
+Response complete_sign_in(App& app, LoginThrottle& throttle, const Request& request,
+                          long long user_id, const std::string& username, bool remember_me,
+                          const std::string& next) {
     Response response = Response::redirect(redirect_target(next, "/index"));
-    response.set_header("Set-Cookie",
-                        start_signed_in_session(app, request, user_id, username, remember_me));
+    response.set_header("Set-Cookie", start_signed_in_session(app, throttle, request, user_id,
+                                                              username, remember_me));
     return response;
 }
 

@@ -2,6 +2,7 @@
 #include "core/http/form.h"
 
 #include <cctype>
+#include <stdexcept>
 #include <string_view>
 
 #include "core/http/utf8.h"
@@ -18,13 +19,7 @@ std::string trim_spaces(const std::string& s) {
 
 }  // namespace
 
-Form::Form(const Request& request, std::initializer_list<FieldRule> rules) {
-    for (const FieldRule& rule : rules)
-        check(rule, request.field(rule.name));
-}
-
-Form::Form(const std::map<std::string, std::string>& fields,
-           std::initializer_list<FieldRule> rules) {
+Form::Form(const std::map<std::string, std::string>& fields, const std::vector<FieldRule>& rules) {
     for (const FieldRule& rule : rules) {
         auto field = fields.find(rule.name);
         check(rule, field == fields.end() ? "" : field->second);
@@ -32,6 +27,12 @@ Form::Form(const std::map<std::string, std::string>& fields,
 }
 
 void Form::check(const FieldRule& rule, const std::string& raw) {
+    if (rule.drop_when_bad) {
+        Form alone;
+        alone.check(FieldRule{rule.name, rule.max_length, rule.unit, rule.trim}, raw);
+        values_[rule.name] = alone.valid() ? alone.value(rule.name) : "";
+        return;
+    }
     if (!is_valid_utf8(raw) || has_control_characters(raw)) {
         add_error(rule.name, "This field contains characters that are not allowed.");
         values_[rule.name] = "";
@@ -48,9 +49,10 @@ void Form::check(const FieldRule& rule, const std::string& raw) {
 }
 
 const std::string& Form::value(const std::string& name) const {
-    static const std::string kEmpty;
     auto it = values_.find(name);
-    return it == values_.end() ? kEmpty : it->second;
+    if (it == values_.end())
+        throw std::logic_error("the form has no field \"" + name + "\" declared");
+    return it->second;
 }
 
 void Form::require(const std::string& name) {

@@ -4,11 +4,9 @@
 // over-long one keeps its text, so the visitor can shorten it instead of typing it again.
 #pragma once
 
-#include <initializer_list>
 #include <map>
 #include <string>
-
-#include "core/http/request.h"
+#include <vector>
 
 namespace microblog {
 
@@ -18,16 +16,22 @@ struct FieldRule {
     size_t max_length;
     Unit unit = Unit::kCharacters;
     bool trim = true;  // passwords are not trimmed: every character counts
+    // A field that only hints (where to go next): a bad value is dropped without an error, so
+    // it never holds up the form it rides along with.
+    bool drop_when_bad = false;
 };
 
 class Form {
   public:
-    Form(const Request& request, std::initializer_list<FieldRule> rules);
-    // The same checks for fields that do not come from a request (microblog-admin's arguments
-    // and prompts), so an account made there meets the rules of the registration form.
-    Form(const std::map<std::string, std::string>& fields, std::initializer_list<FieldRule> rules);
+    Form() = default;
+    // `fields` as sent (a request's, or microblog-admin's arguments and prompts, so an account
+    // made there meets the rules of the registration form), checked against `rules`; fields
+    // without a rule are left out.
+    Form(const std::map<std::string, std::string>& fields, const std::vector<FieldRule>& rules);
 
     // The checked value ("" when absent or not valid text). Act on values only when valid().
+    // Throws std::logic_error for a name no rule declared: a misspelt field fails every time,
+    // not silently.
     const std::string& value(const std::string& name) const;
     bool checked(const std::string& name) const { return !value(name).empty(); }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/http/form.h"
+
 namespace microblog {
 
 // The longest `next` kept, in bytes as decoded. A redirect carries `next` URL-encoded, up to
@@ -13,6 +15,13 @@ namespace microblog {
 // 8 KiB request line when the browser follows it, and its FastCGI header buffer
 // (nginx/microblog.conf). A longer one is dropped like an unsafe one.
 constexpr std::size_t kMaxNextLength = 2048;
+
+// `next` as a page declares it (route.h): bytes as sent, and a bad one dropped, not an error.
+inline const FieldRule kNextField{.name = "next",
+                                  .max_length = kMaxNextLength,
+                                  .unit = FieldRule::Unit::kBytes,
+                                  .trim = false,
+                                  .drop_when_bad = true};
 
 // True for a path of at most kMaxNextLength bytes starting with exactly one '/', not followed
 // by '/' or '\', with no backslash, no control character (CR, LF, NUL...) and no scheme.

@@ -74,15 +74,6 @@ std::vector<std::string> Request::cookies(std::string_view name) const {
     return cookie_values(param("HTTP_COOKIE"), name);
 }
 
-std::string Request::field(const std::string& name) const {
-    auto it = fields_.find(name);
-    return it == fields_.end() ? "" : it->second;
-}
-
-bool Request::has_field(const std::string& name) const {
-    return fields_.count(name) != 0;
-}
-
 size_t checked_body_length(const std::string& method, const std::string& content_type,
                            const std::string& content_length, size_t max_bytes) {
     if (method != "POST")

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/http/form.h"
+
 namespace microblog {
 
 // Who is asking: a live session's user, or nobody (a visitor).
@@ -41,10 +43,10 @@ class Request {
     const std::string& method() const { return method_; }
     std::string param(const std::string& name) const;
     std::vector<std::string> cookies(std::string_view name) const;
-    // The raw decoded value of a form or query field, or "" when absent. Routes read fields
-    // through Form (form.h), which checks them; this is the unchecked layer beneath.
-    std::string field(const std::string& name) const;
-    bool has_field(const std::string& name) const;
+    // The query and form fields the route declared, checked against its rules (form.h); set
+    // by read_form() before the handler runs. The raw values are not reachable from a route.
+    const Form& form() const { return form_; }
+    void read_form(const std::vector<FieldRule>& rules) { form_ = Form(fields_, rules); }
     const Identity& identity() const { return identity_; }
     void set_identity(Identity identity) { identity_ = std::move(identity); }
     // The rows of the route's companion read; empty for a visitor.
@@ -55,6 +57,7 @@ class Request {
     Params params_;
     std::string method_;
     std::map<std::string, std::string> fields_;
+    Form form_;
     Identity identity_;
     CompanionRows companion_rows_;
 };

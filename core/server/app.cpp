@@ -7,6 +7,7 @@
 #include "core/crypto/csrf.h"
 #include "core/http/encoding.h"
 #include "core/pages/flash.h"
+#include "core/server/route.h"
 
 namespace microblog {
 namespace {
@@ -14,7 +15,8 @@ namespace {
 constexpr size_t kPreSessionLength = 43;
 }  // namespace
 
-App::App(Config config, const Renderer& renderer, const CompanionRead& companion, unsigned needs)
+App::App(Config config, const Renderer& renderer, const CompanionRead& companion, unsigned parts,
+         const PageSpec* page)
     : config_(std::move(config)),
       signer_(config_.secret_key, config_.previous_secret_key),
       cookies_(config_.https),
@@ -22,47 +24,31 @@ App::App(Config config, const Renderer& renderer, const CompanionRead& companion
       users_(db_),
       sessions_(db_, signer_, cookies_, config_, companion),
       passwords_(config_.password_cost),
-      renderer_(renderer) {
-    if (needs & kNeedsLoginThrottle)
+      renderer_(renderer),
+      page_title_(page ? page->title : ""),
+      page_template_(page ? page->content_template : "") {
+    if (parts & kNeedsLoginThrottle)
         throttle_.emplace(db_, config_);
-    if (needs & kNeedsAccountSessions)
+    if (parts & kNeedsAccountSessions)
         account_sessions_.emplace(db_, config_);
-    if (needs & kNeedsTwoFactor) {
+    if (parts & kNeedsTwoFactor) {
         two_factor_.emplace(db_, config_);
         pending_sign_ins_.emplace(db_, signer_, cookies_);
     }
-    if (needs & kNeedsPasskeys)
+    if (parts & kNeedsPasskeys)
         passkeys_.emplace(db_, signer_, cookies_);
 }
 
-PasskeyStore& App::passkeys() {
-    if (!passkeys_)
-        throw std::logic_error("this route does not declare kNeedsPasskeys");
-    return *passkeys_;
+Page App::page() const {
+    if (page_template_.empty())
+        throw std::logic_error("this route declares no page");
+    return Page(page_title_, page_template_);
 }
 
-LoginThrottle& App::throttle() {
-    if (!throttle_)
-        throw std::logic_error("this route does not declare kNeedsLoginThrottle");
-    return *throttle_;
-}
-
-TwoFactorStore& App::two_factor() {
-    if (!two_factor_)
-        throw std::logic_error("this route does not declare kNeedsTwoFactor");
-    return *two_factor_;
-}
-
-PendingSignIns& App::pending_sign_ins() {
-    if (!pending_sign_ins_)
-        throw std::logic_error("this route does not declare kNeedsTwoFactor");
-    return *pending_sign_ins_;
-}
-
-AccountSessions& App::account_sessions() {
+bool App::confirmed_recently(const Request& request) {
     if (!account_sessions_)
-        throw std::logic_error("this route does not declare kNeedsAccountSessions");
-    return *account_sessions_;
+        throw std::logic_error("sudo mode without the account sessions");
+    return account_sessions_->confirmed_recently(request.identity().session_key);
 }
 
 void App::identify(Request& request) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/accounts/account_rules.h"
 #include "core/accounts/account_sessions.h"
 #include "core/accounts/password.h"
 #include "core/accounts/sessions.h"
@@ -27,23 +28,27 @@ namespace microblog {
 
 // Parts of the core a route uses beyond sessions and pages, set up once when its program starts
 // (statements prepared with the connection's others), so a missing part stops the program instead
-// of failing a request. A route declares them in its Route (server.h).
+// of failing a request. A route names them in the App its handlers take: AppWith<parts>.
 enum Needs : unsigned {
     kNeedsNothing = 0,
-    kNeedsLoginThrottle = 1u << 0,    // App::throttle() (migration 005)
-    kNeedsPasswordPolicy = 1u << 1,   // password_policy() and its word list
-    kNeedsAccountSessions = 1u << 2,  // App::account_sessions() (migration 007)
-    kNeedsTwoFactor = 1u << 3,        // App::two_factor(), pending_sign_ins() (migration 008)
-    kNeedsPasskeys = 1u << 4,         // App::passkeys() (migration 009)
+    kNeedsLoginThrottle = 1u << 0,    // throttle() (migration 005)
+    kNeedsPasswordPolicy = 1u << 1,   // password_policy() and its word list, loaded at start
+    kNeedsAccountSessions = 1u << 2,  // account_sessions() (migration 007)
+    kNeedsTwoFactor = 1u << 3,        // two_factor(), pending_sign_ins() (migration 008)
+    kNeedsPasskeys = 1u << 4,         // passkeys() (migration 009)
 };
+
+struct PageSpec;
 
 class App {
   public:
     // `renderer` is loaded once before the workers fork, and shared by them. `companion` is the
-    // route's read that rides along with every session lookup (SessionStore), if any. `needs`
-    // (Needs, or-ed) says which optional parts to set up.
+    // route's read that rides along with every session lookup (SessionStore), if any. `parts`
+    // (Needs, or-ed) says which optional parts to set up; `page` is what page() makes.
     App(Config config, const Renderer& renderer, const CompanionRead& companion = {},
-        unsigned needs = kNeedsNothing);
+        unsigned parts = kNeedsNothing, const PageSpec* page = nullptr);
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
 
     const Config& config() const { return config_; }
     const Signer& signer() const { return signer_; }
@@ -51,21 +56,18 @@ class App {
     Database& db() { return db_; }
     UserStore& users() { return users_; }
     SessionStore& sessions() { return sessions_; }
-    // Throws std::logic_error in a route that did not declare it needs the throttle.
-    LoginThrottle& throttle();
-    // Throws std::logic_error in a route that did not declare kNeedsAccountSessions.
-    AccountSessions& account_sessions();
-    // Both throw std::logic_error in a route that did not declare kNeedsTwoFactor.
-    TwoFactorStore& two_factor();
-    PendingSignIns& pending_sign_ins();
-    // Throws std::logic_error in a route that did not declare kNeedsPasskeys.
-    PasskeyStore& passkeys();
     const PasswordHasher& passwords() const { return passwords_; }
 
     // Who sent the request (the user of the live session its cookie names, or a visitor), with
     // the rows of the companion read for a user. Asks the database only when there is a session
     // cookie whose signature verifies.
     void identify(Request& request);
+
+    // The route's page (its title and content template), to fill and render.
+    Page page() const;
+    // Whether this session entered its password within reauth_minutes (sudo mode). Set up for
+    // every route that asks for it (Confirmation::kRecent).
+    bool confirmed_recently(const Request& request);
 
     // The page in the layout, showing (and so using up) the visitor's flashes.
     Response render(const Request& request, int status, Page& page);
@@ -89,13 +91,44 @@ class App {
     Database db_;
     UserStore users_;
     SessionStore sessions_;
+    PasswordHasher passwords_;
+    const Renderer& renderer_;
+    std::string page_title_;
+    std::string page_template_;
+
+  protected:
+    // Declared after the connection they use, so they go before it.
     std::optional<LoginThrottle> throttle_;
     std::optional<AccountSessions> account_sessions_;
     std::optional<TwoFactorStore> two_factor_;
     std::optional<PendingSignIns> pending_sign_ins_;
     std::optional<PasskeyStore> passkeys_;
-    PasswordHasher passwords_;
-    const Renderer& renderer_;
+};
+
+// The App of a route whose handlers use the stores `kParts` names (Needs, or-ed). Each store's
+// accessor exists only when its part is named, so using one the route did not ask for is a
+// compile error; the program makes exactly these (server.h).
+template <unsigned kParts>
+class AppWith : public App {
+  public:
+    static constexpr unsigned kPartsNamed = kParts;
+
+    AppWith(Config config, const Renderer& renderer, const CompanionRead& companion,
+            unsigned implied, const PageSpec* page)
+        : App(std::move(config), renderer, companion, kParts | implied, page) {}
+
+    LoginThrottle& throttle() requires((kParts & kNeedsLoginThrottle) != 0) { return *throttle_; }
+    AccountSessions& account_sessions() requires((kParts & kNeedsAccountSessions) != 0) {
+        return *account_sessions_;
+    }
+    TwoFactorStore& two_factor() requires((kParts & kNeedsTwoFactor) != 0) { return *two_factor_; }
+    PendingSignIns& pending_sign_ins() requires((kParts & kNeedsTwoFactor) != 0) {
+        return *pending_sign_ins_;
+    }
+    PasskeyStore& passkeys() requires((kParts & kNeedsPasskeys) != 0) { return *passkeys_; }
+    const PasswordPolicy& password_policy() const requires((kParts & kNeedsPasswordPolicy) != 0) {
+        return microblog::password_policy();
+    }
 };
 
 }  // namespace microblog

@@ -46,8 +46,44 @@ std::string confirmation_url(const Request& request) {
                      request.param(request.method() == "POST" ? "DOCUMENT_URI" : "REQUEST_URI"));
 }
 
+const FieldRule kCsrfTokenField{"csrf_token", 64};
+const FieldRule kActionField{"action", 32};
+
+// What answers a request: the route's handlers, or a POST's action's.
+struct Handlers {
+    const Handler* handle = nullptr;  // null for a POST naming no action of the route
+    const Handler* expired_form = nullptr;
+};
+
+// Reads the fields the route (and the POST's action) declares into request.form(), and picks
+// the handlers.
+Handlers read_declared_fields(const Route& route, Request& request) {
+    std::vector<FieldRule> rules = route.fields;
+    if (request.method() == "POST")
+        rules.push_back(kCsrfTokenField);
+    if (route.actions.empty() || request.method() != "POST") {
+        request.read_form(rules);
+        return {route.handle ? &route.handle : nullptr, &route.expired_form};
+    }
+    rules.push_back(kActionField);
+    request.read_form(rules);
+    const std::string& name = request.form().value(kActionField.name);
+    for (const Action& action : route.actions) {
+        if (action.name != name)
+            continue;
+        if (!action.fields.empty()) {
+            rules.insert(rules.end(), action.fields.begin(), action.fields.end());
+            request.read_form(rules);
+        }
+        return {&action.handle.handler(),
+                action.expired_form ? &action.expired_form.handler() : &route.expired_form};
+    }
+    return {nullptr, &route.expired_form};
+}
+
 // The route's declared preconditions, checked in order; a response when one is not met.
-std::optional<Response> refuse(const Route& route, App& app, const Request& request) {
+std::optional<Response> refuse(const Route& route, const Handlers& handlers, App& app,
+                               const Request& request) {
     bool signed_in = request.identity().signed_in();
     const bool behind_nginx_check = request.param("MICROBLOG_SIGN_IN") == "required";
     if (!signed_in && (route.audience == Audience::kSignedIn || behind_nginx_check)) {
@@ -69,15 +105,22 @@ std::optional<Response> refuse(const Route& route, App& app, const Request& requ
     if (request.method() == "POST" && sent_from_another_site(request, app.config().https))
         return app.error_page(request, 403, "This form was sent from another site.");
     if (route.csrf == Csrf::kRequiredOnPost && request.method() == "POST" &&
-        !app.csrf_token_valid(request, request.field("csrf_token"))) {
-        if (route.expired_form)
-            return route.expired_form(request, app);
+        !app.csrf_token_valid(request, request.form().value(kCsrfTokenField.name))) {
+        if (*handlers.expired_form)
+            return (*handlers.expired_form)(request, app);
         return app.error_page(request, 400,
                               "This form has expired. Please reload the page and try again.");
     }
     if (route.confirmation == Confirmation::kRecent && signed_in &&
-        !app.account_sessions().confirmed_recently(request.identity().session_key))
+        !app.confirmed_recently(request))
         return Response::redirect(confirmation_url(request));
+    if (!handlers.handle) {
+        if (route.unknown_action)
+            return route.unknown_action(request, app);
+        return app.error_page(request, 400,
+                              "That request did not say what to do. Please use the buttons on "
+                              "the page.");
+    }
     return std::nullopt;
 }
 
@@ -107,9 +150,10 @@ Response to_sign_in_if_refused(const Request& request, Response response) {
 Response handle_request_as_declared(const Route& route, App& app, Request& request) {
     try {
         app.identify(request);
-        if (std::optional<Response> refusal = refuse(route, app, request))
+        Handlers handlers = read_declared_fields(route, request);
+        if (std::optional<Response> refusal = refuse(route, handlers, app, request))
             return *refusal;
-        Response response = route.handle(request, app);
+        Response response = (*handlers.handle)(request, app);
         renew_session_cookie(app, request, response);
         return response;
     } catch (const HttpError& e) {

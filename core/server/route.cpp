@@ -27,9 +27,30 @@ std::string audience_name(Audience audience) {
     return "?";
 }
 
+std::string part_names(unsigned parts) {
+    std::vector<std::string> names;
+    const std::pair<unsigned, const char*> kParts[] = {{kNeedsLoginThrottle, "login-throttle"},
+                                                       {kNeedsPasswordPolicy, "password-policy"},
+                                                       {kNeedsAccountSessions, "account-sessions"},
+                                                       {kNeedsTwoFactor, "two-factor"},
+                                                       {kNeedsPasskeys, "passkeys"}};
+    for (const auto& [part, name] : kParts) {
+        if (parts & part)
+            names.push_back(name);
+    }
+    return join(names, " ");
+}
+
+std::string field_names(const std::vector<FieldRule>& fields) {
+    std::vector<std::string> names;
+    for (const FieldRule& field : fields)
+        names.push_back(field.name);
+    return join(names, " ");
+}
+
 }  // namespace
 
-void describe_route(const Route& route, std::ostream& out) {
+void describe_route(const Route& route, unsigned parts, std::ostream& out) {
     out << "name " << route.name << "\n"
         << "paths " << join(route.paths, " ") << "\n"
         << "methods " << join(route.methods, " ") << "\n"
@@ -38,7 +59,12 @@ void describe_route(const Route& route, std::ostream& out) {
         << "confirmation " << (route.confirmation == Confirmation::kRecent ? "recent" : "none")
         << "\n"
         << "rate_limit " << route.rate_limit << "\n"
-        << "templates " << join(route.templates, " ") << "\n";
+        << "title " << route.page.title << "\n"
+        << "templates " << route.page.content_template << "\n"
+        << "fields " << field_names(route.fields) << "\n"
+        << "parts " << part_names(parts) << "\n";
+    for (const Action& action : route.actions)
+        out << "action " << action.name << " " << field_names(action.fields) << "\n";
 }
 
 }  // namespace microblog

@@ -35,6 +35,13 @@ int parse_worker_count(const std::string& value) {
     return count;
 }
 
+// The content templates the route renders: its page's, if it has one.
+std::vector<std::string> page_templates(const Route& route) {
+    if (route.page.content_template.empty())
+        return {};
+    return {route.page.content_template};
+}
+
 Options parse_options(int argc, char** argv) {
     Options options;
     for (int i = 1; i < argc; ++i) {
@@ -59,9 +66,10 @@ Options parse_options(int argc, char** argv) {
 
 }  // namespace
 
-int serve(int argc, char** argv, const Route& route) {
+int serve_route(int argc, char** argv, const Route& route, unsigned parts,
+                const AppMaker& make_app) {
     if (argc == 2 && std::string_view(argv[1]) == "--describe") {
-        describe_route(route, std::cout);
+        describe_route(route, parts, std::cout);
         return 0;
     }
     set_log_name(route.name);
@@ -70,8 +78,8 @@ int serve(int argc, char** argv, const Route& route) {
         Config config = load_config(options.config_path);
         // Templates are loaded here, once, before the workers fork and share them: a broken
         // one stops the program at start instead of failing every worker's first request.
-        Renderer renderer(config.templates_dir, route.templates);
-        if (route.needs & kNeedsPasswordPolicy)
+        Renderer renderer(config.templates_dir, page_templates(route));
+        if (parts & kNeedsPasswordPolicy)
             password_policy();
         int workers = options.workers != 0 ? options.workers : int(effective_workers(config));
         int listen_fd = inherited_listening_socket();
@@ -88,7 +96,7 @@ int serve(int argc, char** argv, const Route& route) {
                                      std::strerror(errno));
         log_line("serving " + (own_socket ? options.socket_path : "the socket it was given") +
                  " with " + std::to_string(workers) + " workers");
-        supervise(listen_fd, route, config, renderer, workers);
+        supervise(listen_fd, route, make_app, config, renderer, workers);
         close(listen_fd);
         if (own_socket)
             unlink(options.socket_path.c_str());

@@ -88,16 +88,14 @@ int inherited_listening_socket() {
 
 namespace {
 
-// What the route declared, and what its declarations imply.
-unsigned needs_of(const Route& route) {
-    unsigned needs = route.needs;
-    if (route.confirmation == Confirmation::kRecent)
-        needs |= kNeedsAccountSessions;
-    return needs;
+// The parts the route's declarations need besides those its handlers name: sudo mode reads
+// the session's confirmation.
+unsigned implied_parts(const Route& route) {
+    return route.confirmation == Confirmation::kRecent ? kNeedsAccountSessions : kNeedsNothing;
 }
 
-[[noreturn]] void run_worker(int listen_fd, const Route& route, const Config& config,
-                             const Renderer& renderer, pid_t supervisor) {
+[[noreturn]] void run_worker(int listen_fd, const Route& route, const AppMaker& make_app,
+                             const Config& config, const Renderer& renderer, pid_t supervisor) {
     // A worker must not outlive its supervisor, or a restarted stack would find it serving. A
     // supervisor that died before prctl sends no signal: then the parent is already another.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -109,8 +107,8 @@ unsigned needs_of(const Route& route) {
     FCGX_Init();
     int status = 0;
     try {
-        App app(config, renderer, route.companion, needs_of(route));
-        serve_requests(listen_fd, route, app);
+        std::unique_ptr<App> app = make_app(config, renderer, route, implied_parts(route));
+        serve_requests(listen_fd, route, *app);
     } catch (const std::exception& e) {
         log_line(std::string("worker cannot run: ") + e.what());
         status = 1;
@@ -121,10 +119,11 @@ unsigned needs_of(const Route& route) {
 
 class Supervisor {
   public:
-    Supervisor(int listen_fd, const Route& route, const Config& config, const Renderer& renderer,
-               int workers)
+    Supervisor(int listen_fd, const Route& route, const AppMaker& make_app, const Config& config,
+               const Renderer& renderer, int workers)
         : listen_fd_(listen_fd),
           route_(route),
+          make_app_(make_app),
           config_(config),
           renderer_(renderer),
           workers_(workers) {}
@@ -174,7 +173,7 @@ class Supervisor {
                 return;
             }
             if (pid == 0)
-                run_worker(listen_fd_, route_, config_, renderer_, supervisor);
+                run_worker(listen_fd_, route_, make_app_, config_, renderer_, supervisor);
             started_[pid] = Clock::now();
         }
     }
@@ -221,6 +220,7 @@ class Supervisor {
 
     int listen_fd_;
     const Route& route_;
+    const AppMaker& make_app_;
     const Config& config_;
     const Renderer& renderer_;
     int workers_;
@@ -229,9 +229,9 @@ class Supervisor {
 
 }  // namespace
 
-void supervise(int listen_fd, const Route& route, const Config& config, const Renderer& renderer,
-               int workers) {
-    Supervisor(listen_fd, route, config, renderer, workers).run();
+void supervise(int listen_fd, const Route& route, const AppMaker& make_app, const Config& config,
+               const Renderer& renderer, int workers) {
+    Supervisor(listen_fd, route, make_app, config, renderer, workers).run();
 }
 
 }  // namespace microblog

@@ -4,6 +4,7 @@
 
 #include "core/http/form.h"
 #include "core/http/http_error.h"
+#include "core/http/next_url.h"
 #include "core/http/request.h"
 
 using microblog::FieldRule;
@@ -23,14 +24,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                            {"HTTP_COOKIE", input}};
     try {
         Request request(std::move(params), as_body ? input : "");
-        Form form(request, {{"username", 64},
-                            {"email", 120},
-                            {"password", 1024, FieldRule::Unit::kBytes, false},
-                            {"csrf_token", 64}});
+        request.read_form({{"username", 64},
+                           {"email", 120},
+                           {"password", 1024, FieldRule::Unit::kBytes, false},
+                           {"csrf_token", 64},
+                           kNextField});
+        Form form = request.form();
         form.require("username");
         (void)microblog::is_email_address(form.value("email"));
         (void)request.cookies("session");
-        (void)request.field("next");
+        (void)redirect_target(form.value("next"), "/index");
     } catch (const microblog::HttpError&) {
         // A request the site answers with 4xx: an expected outcome, not a finding.
     }

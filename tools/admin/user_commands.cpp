@@ -40,7 +40,7 @@ std::optional<std::string> new_password(const std::string& username) {
     auto [first, second] = read_new_password(username);
     std::map<std::string, std::string> typed = {{"password", first}, {"password2", second}};
     Form form(typed, {kPasswordRule, kPassword2Rule});
-    check_new_password(form, username);
+    check_new_password(form, password_policy(), username);
     if (report_errors(form, {"password", "password2"}))
         return std::nullopt;
     return form.value("password");

@@ -427,34 +427,34 @@ TEST(AccountRulesTest, TheMessageGoesByThePasswordField) {
     for (const char* password : {"12345678", "password1", "qwertyui"}) {
         SCOPED_TRACE(password);
         Form form = password_form(password, password);
-        check_new_password(form);
+        check_new_password(form, password_policy());
         ASSERT_NE(form.error("password"), nullptr);
         EXPECT_EQ(*form.error("password"), kPasswordTooCommon);
         EXPECT_EQ(form.error("password2"), nullptr);
     }
     Form short_form = password_form("short1", "short1");
-    check_new_password(short_form);
+    check_new_password(short_form, password_policy());
     ASSERT_NE(short_form.error("password"), nullptr);
     EXPECT_EQ(*short_form.error("password"), kPasswordTooShort);
 }
 
 TEST(AccountRulesTest, TheFormsUsernameOrTheGivenOneIsChecked) {
     Form with_field = password_form("kestrelvoq7", "kestrelvoq7", "kestrelvoq7");
-    check_new_password(with_field);
+    check_new_password(with_field, password_policy());
     ASSERT_NE(with_field.error("password"), nullptr);
     EXPECT_EQ(*with_field.error("password"), kPasswordHasUsername);
     Form given = password_form("kestrelvoq7", "kestrelvoq7");
-    check_new_password(given, "Kestrelvoq7");
+    check_new_password(given, password_policy(), "Kestrelvoq7");
     ASSERT_NE(given.error("password"), nullptr);
     EXPECT_EQ(*given.error("password"), kPasswordHasUsername);
 }
 
 TEST(AccountRulesTest, AGoodPasswordTypedTwiceIsAccepted) {
     Form form = password_form("correct horse battery staple", "correct horse battery staple");
-    check_new_password(form);
+    check_new_password(form, password_policy());
     EXPECT_TRUE(form.valid());
     Form different = password_form("correct horse battery staple", "correct horse battery");
-    check_new_password(different);
+    check_new_password(different, password_policy());
     EXPECT_EQ(different.error("password"), nullptr);
     ASSERT_NE(different.error("password2"), nullptr);
     EXPECT_EQ(*different.error("password2"), "Field must be equal to password.");
@@ -462,12 +462,12 @@ TEST(AccountRulesTest, AGoodPasswordTypedTwiceIsAccepted) {
 
 TEST(AccountRulesTest, TheFormsOwnErrorsComeFirst) {
     Form blank = password_form("", "");
-    check_new_password(blank);
+    check_new_password(blank, password_policy());
     ASSERT_NE(blank.error("password"), nullptr);
     EXPECT_EQ(*blank.error("password"), "This field is required.");
     std::string long_one = random_looking(1025);
     Form too_long = password_form(long_one, long_one);
-    check_new_password(too_long);
+    check_new_password(too_long, password_policy());
     ASSERT_NE(too_long.error("password"), nullptr);
     EXPECT_EQ(*too_long.error("password"), "Field cannot be longer than 1024 bytes.");
 }

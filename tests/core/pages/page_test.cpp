@@ -181,10 +181,11 @@ TEST_F(PageTest, ShowFormStateEchoesValuesAndErrorsEscaped) {
                      {"CONTENT_TYPE", "application/x-www-form-urlencoded"},
                      {"CONTENT_LENGTH", std::to_string(body.size())}},
                     body);
-    Form form(request, {{"username", 64},
-                        {"email", 120},
-                        {"password", 128, FieldRule::Unit::kBytes, false},
-                        {"password2", 128, FieldRule::Unit::kBytes, false}});
+    request.read_form({{"username", 64},
+                       {"email", 120},
+                       {"password", 128, FieldRule::Unit::kBytes, false},
+                       {"password2", 128, FieldRule::Unit::kBytes, false}});
+    Form form = request.form();
     form.add_error("username", "<That> name is taken.");
     form.require("password2");
     Page page("Register", "register.tpl");
@@ -212,7 +213,8 @@ TEST_F(PageTest, FocusGoesToTheFirstFieldWithAnErrorElseTheFirstField) {
                      {"CONTENT_TYPE", "application/x-www-form-urlencoded"},
                      {"CONTENT_LENGTH", std::to_string(body.size())}},
                     body);
-    Form form(request, {{"username", 64}, {"password2", 128, FieldRule::Unit::kBytes, false}});
+    request.read_form({{"username", 64}, {"password2", 128, FieldRule::Unit::kBytes, false}});
+    Form form = request.form();
     form.require("password2");
     Page with_error("Register", "register.tpl");
     show_form_state(with_error.content(), &form, {"username"},

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "core/crypto/csrf.h"
@@ -207,6 +209,109 @@ TEST_F(ServerTest, VisitorOfAVisitorsPageReachesTheHandler) {
     Response response =
         send(route(Audience::kVisitors, Csrf::kNotNeeded), {{"REQUEST_METHOD", "GET"}});
     EXPECT_EQ(response.status(), 200);
+}
+
+// Handlers of the action tests: which ran, and the field it read.
+std::string g_ran;
+std::string g_read;
+
+Response first_action(const Request& request, App&) {
+    g_ran = "first";
+    g_read = request.form().value("x");
+    return Response::html(200, "first");
+}
+
+Response second_action(const Request& request, App&) {
+    g_ran = "second";
+    // A field only the first action declares is not read here.
+    EXPECT_THROW(request.form().value("x"), std::logic_error);
+    return Response::html(200, "second");
+}
+
+Response first_expired(const Request&, App&) {
+    g_ran = "first expired";
+    return Response::html(400, "first expired");
+}
+
+Route route_with_actions() {
+    return Route{.name = "test",
+                 .paths = {"/test"},
+                 .methods = {"GET", "POST"},
+                 .audience = Audience::kAnyone,
+                 .fields = {{"page_field", 8}},
+                 .actions = {{.name = "first",
+                              .fields = {{"x", 8}},
+                              .handle = first_action,
+                              .expired_form = first_expired},
+                             {.name = "second", .handle = second_action}},
+                 .handle = [](const Request& request, App&) {
+                     g_ran = "page:" + request.form().value("page_field");
+                     return Response::html(200, "page");
+                 }};
+}
+
+TEST_F(ServerTest, APostIsAnsweredByTheActionItNamesWithThatActionsFields) {
+    Route row = route_with_actions();
+    g_ran.clear();
+    EXPECT_EQ(post(row, "action=first&x=42&csrf_token=" + valid_token()).status(), 200);
+    EXPECT_EQ(g_ran, "first");
+    EXPECT_EQ(g_read, "42");
+    EXPECT_EQ(post(row, "action=second&x=42&csrf_token=" + valid_token()).status(), 200);
+    EXPECT_EQ(g_ran, "second");
+    // Other methods go to the page's handler, with the page's fields.
+    EXPECT_EQ(send(row, {{"REQUEST_METHOD", "GET"}, {"QUERY_STRING", "page_field=p1"}}).status(),
+              200);
+    EXPECT_EQ(g_ran, "page:p1");
+}
+
+TEST_F(ServerTest, APostNamingNoActionIsA400ThatRunsNoHandler) {
+    Route row = route_with_actions();
+    for (const std::string& body : {std::string("action=third"), std::string("action="),
+                                    std::string("x=1"), "action=" + std::string(40, 'f')}) {
+        g_ran.clear();
+        EXPECT_EQ(post(row, body + "&csrf_token=" + valid_token()).status(), 400) << body;
+        EXPECT_EQ(g_ran, "") << body;
+    }
+    row.unknown_action = [](const Request&, App&) { return Response::html(422, "which?"); };
+    EXPECT_EQ(post(row, "action=third&csrf_token=" + valid_token()).status(), 422);
+}
+
+TEST_F(ServerTest, AnExpiredFormIsAnsweredByItsActionsOwnHandler) {
+    Route row = route_with_actions();
+    g_ran.clear();
+    EXPECT_EQ(post(row, "action=first&x=1").status(), 400);
+    EXPECT_EQ(g_ran, "first expired");
+    g_ran.clear();
+    // The second has none: the route's (here none either: the plain 400 page).
+    EXPECT_EQ(post(row, "action=second").status(), 400);
+    EXPECT_EQ(g_ran, "");
+}
+
+Response takes_another_app(const Request&, App&) {
+    return Response::html(200, "");
+}
+
+TEST(AsAppRoute, AnActionWhoseHandlerTakesAnotherAppStopsTheProgram) {
+    using Site = AppWith<kNeedsTwoFactor>;
+    BasicRoute<Site> row{.name = "mixed",
+                         .paths = {"/mixed"},
+                         .methods = {"POST"},
+                         .audience = Audience::kAnyone,
+                         .actions = {{.name = "wrong", .handle = takes_another_app}}};
+    EXPECT_THROW(as_app_route(row), std::logic_error);
+    row.actions = {{.name = "right",
+                    .handle = +[](const Request&, Site&) { return Response::html(200, ""); }}};
+    EXPECT_NO_THROW(as_app_route(row));
+}
+
+TEST(DescribeRoute, PrintsTheDeclaredFieldsActionsAndParts) {
+    std::ostringstream out;
+    describe_route(route_with_actions(), kNeedsLoginThrottle | kNeedsPasskeys, out);
+    const std::string text = out.str();
+    EXPECT_NE(text.find("\nfields page_field\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\naction first x\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\naction second \n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\nparts login-throttle passkeys\n"), std::string::npos) << text;
 }
 
 }  // namespace
