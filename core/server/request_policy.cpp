@@ -67,7 +67,8 @@ Handlers read_declared_fields(const Route& route, Request& request) {
     }
     rules.push_back(kActionField);
     request.read_form(rules);
-    const std::string& name = request.form().value(kActionField.name);
+    // A copy: reading the action's fields replaces the form.
+    const std::string name = request.form().value(kActionField.name);
     for (const Action& action : route.actions) {
         if (action.name != name)
             continue;

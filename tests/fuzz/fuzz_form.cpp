@@ -28,12 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                            {"email", 120},
                            {"password", 1024, FieldRule::Unit::kBytes, false},
                            {"csrf_token", 64},
-                           kNextField});
+                           microblog::kNextField});
         Form form = request.form();
         form.require("username");
         (void)microblog::is_email_address(form.value("email"));
         (void)request.cookies("session");
-        (void)redirect_target(form.value("next"), "/index");
+        (void)microblog::redirect_target(form.value("next"), "/index");
     } catch (const microblog::HttpError&) {
         // A request the site answers with 4xx: an expected outcome, not a finding.
     }
