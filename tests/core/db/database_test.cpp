@@ -3,27 +3,19 @@
 #include "core/db/database.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/database_test_support.h"
+
 namespace microblog {
 namespace {
 
-const Config& stack_config() {
-    static const Config config = [] {
-        const char* path = std::getenv("MICROBLOG_TEST_CONFIG");
-        if (path == nullptr)
-            throw std::runtime_error("MICROBLOG_TEST_CONFIG is not set: run under with_stack.py");
-        return load_config(path);
-    }();
-    return config;
-}
+using test_support::RefusingPort;
+using test_support::stack_config;
 
 // A key no other test run uses (login_throttle keys are at most 64 characters).
 std::string unique_key() {
@@ -90,27 +82,6 @@ TEST_F(DatabaseTest, TransactionsOneAfterAnotherAreNotNested) {
     EXPECT_EQ(logic_error_of([&] { db_.transaction([&] { db_.execute(delete_, {key_}); }); }), "");
     EXPECT_EQ(rows_with_key(), "0");
 }
-
-// A port on the loopback addresses where nothing listens: connecting is refused at once.
-class RefusingPort {
-  public:
-    RefusingPort() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_ANY);
-        socklen_t size = sizeof address;
-        if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-            getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0)
-            throw std::runtime_error("cannot reserve a port");
-        port_ = ntohs(address.sin_port);
-    }
-    ~RefusingPort() { close(fd_); }
-    unsigned port() const { return port_; }
-
-  private:
-    int fd_;
-    unsigned port_ = 0;
-};
 
 // The order of db_host (the administrator's connection sorts them: tools/admin).
 TEST(DatabaseHostsTest, TheApplicationTriesTheHostsInTheOrderGiven) {

@@ -4,26 +4,18 @@
 #include "tools/admin/admin_database.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/database_test_support.h"
+
 namespace microblog::admin {
 namespace {
 
-const Config& stack_config() {
-    static const Config config = [] {
-        const char* path = std::getenv("MICROBLOG_TEST_CONFIG");
-        if (path == nullptr)
-            throw std::runtime_error("MICROBLOG_TEST_CONFIG is not set: run under with_stack.py");
-        return load_config(path);
-    }();
-    return config;
-}
+using test_support::RefusingPort;
+using test_support::stack_config;
 
 std::string one_value(Database& db, const std::string& sql) {
     return db.execute(db.prepare(sql), {}).rows.at(0).at(0).value_or("NULL");
@@ -79,27 +71,6 @@ TEST(AdminDatabaseTest, SchemaChangesAreNotCutShortByTheApplicationsStatementLim
                         "@@global.innodb_lock_wait_timeout"),
               "1");
 }
-
-// A port on the loopback addresses where nothing listens: connecting is refused at once.
-class RefusingPort {
-  public:
-    RefusingPort() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_ANY);
-        socklen_t size = sizeof address;
-        if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-            getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0)
-            throw std::runtime_error("cannot reserve a port");
-        port_ = ntohs(address.sin_port);
-    }
-    ~RefusingPort() { close(fd_); }
-    unsigned port() const { return port_; }
-
-  private:
-    int fd_;
-    unsigned port_ = 0;
-};
 
 TEST(AdminDatabaseTest, EveryHostTriesTheDatabaseNodesInOneOrder) {
     RefusingPort refusing;
