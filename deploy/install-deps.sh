@@ -7,6 +7,8 @@ packages=(
     g++ cmake make pkg-config ccache
     libfcgi-dev libcgicc-dev libctemplate-dev libmariadb-dev libcrypt-dev libssl-dev
     libpwquality-dev liboath-dev libqrencode-dev nlohmann-json3-dev libgtest-dev clang-format
+    # The mailer's SMTP client (tools/mailer).
+    libcurl4-openssl-dev
     # Run: the private stack deploy/run-local.sh starts, and the tools it calls (util-linux:
     # flock for the one-stack-per-folder lock, setsid so Ctrl-C reaches only run-local.sh).
     mariadb-server mariadb-client nginx-light libnginx-mod-http-set-misc curl openssl util-linux
@@ -16,6 +18,8 @@ packages=(
     # Tests: HTTP and browser clients (with a font, or screenshots show no text), HTML validation.
     python3 python3-requests python3-cryptography tidy chromium chromium-driver python3-selenium
     fonts-dejavu-core
+    # A real SMTP server for the mail tests, on loopback (tests/support/smtp_server.py).
+    python3-aiosmtpd
     # Load generator: test_overload's burst of clients, and make bench.
     wrk
     # Fuzzing (make fuzz): clang's libFuzzer and its sanitizer runtimes.

@@ -230,7 +230,9 @@ write_configuration() {
         "HTTPS=$https" "WORKERS=0" "SOCKET_DIR=/run/microblog" \
         "SITE_URL=$site_url" "SERVER_NAME=$server_name" "LISTEN_PORT=$port" \
         "TLS_CERTIFICATE=$tls_certificate" "TLS_KEY=$tls_key" \
-        "WEBAUTHN_RP_ID=$webauthn_rp_id" "WEBAUTHN_ORIGIN=$webauthn_origin"
+        "WEBAUTHN_RP_ID=$webauthn_rp_id" "WEBAUTHN_ORIGIN=$webauthn_origin" \
+        "MAIL_TRANSPORT=smtp" "MAIL_DIR=" "MAIL_FROM=Microblog <microblog@localhost>" \
+        "SMTP_HOST=127.0.0.1" "SMTP_PORT=25" "SMTP_TLS=none" "SMTP_USER=" "SMTP_PASSWORD_FILE="
     chown "root:$APP_USER" -- "$CONFIG_FILE"
     chmod 0640 -- "$CONFIG_FILE"
 }

@@ -355,7 +355,9 @@ fill_template "$REPO_DIR/deploy/microblog.conf.in" "$CONFIG_FILE" "${db_settings
     "SECRETS_DIR=$SECRETS_DIR" "APP_DIR=$REPO_DIR" "DB_ADMIN=$DB_ADMIN" \
     "HTTPS=false" "WORKERS=$WORKERS" "SOCKET_DIR=$RUN_DIR" "SITE_URL=http://$LISTEN_ADDRESS:$PORT" \
     "SERVER_NAME=localhost" "LISTEN_PORT=$PORT" "TLS_CERTIFICATE=" "TLS_KEY=" \
-    "WEBAUTHN_RP_ID=localhost" "WEBAUTHN_ORIGIN=http://localhost:$PORT"
+    "WEBAUTHN_RP_ID=localhost" "WEBAUTHN_ORIGIN=http://localhost:$PORT" \
+    "MAIL_TRANSPORT=file" "MAIL_DIR=$VAR_DIR/mail" "MAIL_FROM=Microblog <microblog@localhost>" \
+    "SMTP_HOST=127.0.0.1" "SMTP_PORT=25" "SMTP_TLS=none" "SMTP_USER=" "SMTP_PASSWORD_FILE="
 # CONFIG_OVERRIDES="key=value ..." replaces settings of the written file (tests use it for
 # limits they need lower or higher); a key the template lacks is a mistake, not a new setting.
 for pair in ${CONFIG_OVERRIDES:-}; do

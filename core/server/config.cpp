@@ -109,6 +109,25 @@ bool parse_bool(const std::string& key, const std::string& value) {
     throw std::runtime_error("configuration " + key + " must be true or false");
 }
 
+template <class Choice>
+Choice parse_choice(const std::string& key, const std::string& value,
+                    const std::map<std::string, Choice>& choices) {
+    auto found = choices.find(value);
+    if (found != choices.end())
+        return found->second;
+    std::string names;
+    for (const auto& [name, choice] : choices)
+        names += (names.empty() ? "" : ", ") + name;
+    throw std::runtime_error("configuration " + key + " must be one of " + names + ", not '" +
+                             value + "'");
+}
+
+// A header value taken from the configuration must stay one header.
+void check_one_line(const std::string& key, const std::string& value) {
+    if (value.find_first_of("\r\n") != std::string::npos)
+        throw std::runtime_error("configuration " + key + " must be one line");
+}
+
 }  // namespace
 
 Config load_config(const std::string& path) {
@@ -199,6 +218,47 @@ Config load_config(const std::string& path) {
          [&](auto& k, auto& v) {
              config.throttle_minutes = unsigned(parse_number(k, v, 1, 1440));
          }},
+        {"reset_token_minutes",
+         [&](auto& k, auto& v) {
+             config.reset_token_minutes = unsigned(parse_number(k, v, 5, 24 * 60));
+         }},
+        {"mail_per_address_per_hour",
+         [&](auto& k, auto& v) {
+             config.mail_per_address_per_hour = unsigned(parse_number(k, v, 1, 1000));
+         }},
+        {"mail_transport",
+         [&](auto& k, auto& v) {
+             config.mail_transport = parse_choice<Config::MailTransport>(
+                 k, v,
+                 {{"smtp", Config::MailTransport::kSmtp}, {"file", Config::MailTransport::kFile}});
+         }},
+        {"mail_dir", [&](auto&, auto& v) { config.mail_dir = v; }},
+        {"mail_from", [&](auto&, auto& v) { config.mail_from = v; }},
+        {"smtp_host", [&](auto&, auto& v) { config.smtp_host = v; }},
+        {"smtp_port",
+         [&](auto& k, auto& v) { config.smtp_port = unsigned(parse_number(k, v, 1, 65535)); }},
+        {"smtp_tls",
+         [&](auto& k, auto& v) {
+             config.smtp_tls =
+                 parse_choice<Config::SmtpTls>(k, v,
+                                               {{"none", Config::SmtpTls::kNone},
+                                                {"starttls", Config::SmtpTls::kStartTls},
+                                                {"tls", Config::SmtpTls::kTls}});
+         }},
+        {"smtp_user", [&](auto&, auto& v) { config.smtp_user = v; }},
+        {"smtp_password_file", [&](auto&, auto& v) { config.smtp_password_file = v; }},
+        {"mail_retry_hours",
+         [&](auto& k, auto& v) {
+             config.mail_retry_hours = unsigned(parse_number(k, v, 1, 24 * 14));
+         }},
+        {"mail_retry_seconds",
+         [&](auto& k, auto& v) {
+             config.mail_retry_seconds = unsigned(parse_number(k, v, 1, 3600));
+         }},
+        {"mail_send_timeout_seconds",
+         [&](auto& k, auto& v) {
+             config.mail_send_timeout_seconds = unsigned(parse_number(k, v, 1, 600));
+         }},
     };
     for (const auto& [key, value] : read_pairs(path)) {
         auto setter = setters.find(key);
@@ -240,7 +300,23 @@ Config load_config(const std::string& path) {
         throw std::runtime_error("configuration db_tls_ca_file needs db_host");
     if (!config.db_tls_ca_file.empty() && access(config.db_tls_ca_file.c_str(), R_OK) != 0)
         throw std::runtime_error("cannot read db_tls_ca_file " + config.db_tls_ca_file);
+    if (config.mail_transport == Config::MailTransport::kFile && config.mail_dir.empty())
+        throw std::runtime_error("configuration mail_transport = file needs mail_dir");
+    if (config.mail_from.empty() || config.mail_from.find('@') == std::string::npos)
+        throw std::runtime_error("configuration mail_from must hold an address (name@host)");
+    check_one_line("mail_from", config.mail_from);
+    if (!config.site_url.empty() && config.site_url.rfind("http://", 0) != 0 &&
+        config.site_url.rfind("https://", 0) != 0)
+        throw std::runtime_error("configuration site_url must start with http:// or https://");
+    if (!config.site_url.empty() && config.site_url.back() == '/')
+        config.site_url.pop_back();
     return config;
+}
+
+std::string smtp_password(const Config& config) {
+    if (config.smtp_password_file.empty())
+        return "";
+    return read_secret_file(config.smtp_password_file);
 }
 
 std::string admin_password(const Config& config) {

@@ -76,10 +76,38 @@ struct Config {
     unsigned throttle_failures = 5;
     unsigned throttle_window_minutes = 15;
     unsigned throttle_minutes = 15;
+
+    // Password reset by email (docs/email.md): how long a reset link works, and how many
+    // mails one recipient address is sent per hour (over that, nothing is queued).
+    unsigned reset_token_minutes = 30;
+    unsigned mail_per_address_per_hour = 3;
+
+    // Mail delivery, by microblog-mailer from the outbox table (docs/email.md). The pages read
+    // mail_from (the From header of what they queue) and site_url (the origin of every link).
+    enum class MailTransport { kSmtp, kFile };
+    MailTransport mail_transport = MailTransport::kSmtp;
+    std::string mail_dir;  // the file transport's folder: one RFC 5322 file per message
+    std::string mail_from = "Microblog <microblog@localhost>";
+    std::string smtp_host = "127.0.0.1";
+    unsigned smtp_port = 25;
+    enum class SmtpTls { kNone, kStartTls, kTls };
+    SmtpTls smtp_tls = SmtpTls::kNone;
+    std::string smtp_user;
+    // Read only by the mailer (smtp_password), so the page programs never need it.
+    std::string smtp_password_file;
+    // A mail the relay did not take is tried again, first after mail_retry_seconds, then
+    // twice as long each time (at most an hour), until mail_retry_hours after it was queued.
+    unsigned mail_retry_hours = 24;
+    unsigned mail_retry_seconds = 60;
+    // The most one delivery may take; a claimed mail is due again after twice this.
+    unsigned mail_send_timeout_seconds = 30;
 };
 
 // The administrator's password: the content of db_admin_password_file, or "" without one.
 std::string admin_password(const Config& config);
+
+// The SMTP password: the content of smtp_password_file, or "" without one.
+std::string smtp_password(const Config& config);
 
 // The worker count `workers` asks for on this machine.
 unsigned effective_workers(const Config& config);
