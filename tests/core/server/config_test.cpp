@@ -431,5 +431,72 @@ TEST_F(ConfigTest, RefusesMissingFile) {
     EXPECT_THROW(load_config(dir_ + "/nope.conf"), std::runtime_error);
 }
 
+TEST_F(ConfigTest, MailSettingsHaveTheDocumentedDefaults) {
+    Config config = load(minimal_config());
+    EXPECT_EQ(config.reset_token_minutes, 30u);
+    EXPECT_EQ(config.mail_per_address_per_hour, 3u);
+    EXPECT_EQ(config.mail_transport, Config::MailTransport::kSmtp);
+    EXPECT_EQ(config.smtp_host, "127.0.0.1");
+    EXPECT_EQ(config.smtp_port, 25u);
+    EXPECT_EQ(config.smtp_tls, Config::SmtpTls::kNone);
+    EXPECT_EQ(config.mail_retry_hours, 24u);
+    EXPECT_EQ(config.mail_retry_seconds, 60u);
+    EXPECT_EQ(config.mail_send_timeout_seconds, 30u);
+    EXPECT_EQ(smtp_password(config), "");
+}
+
+TEST_F(ConfigTest, MailSettingsAreRead) {
+    Config config = load(minimal_config() +
+                         "reset_token_minutes = 15\nmail_per_address_per_hour = 5\n"
+                         "mail_transport = file\nmail_dir = /var/mail/microblog\n"
+                         "mail_from = Blog <blog@example.org>\nsmtp_host = relay.example.org\n"
+                         "smtp_port = 587\nsmtp_tls = starttls\nsmtp_user = blog\n"
+                         "smtp_password_file = " +
+                         db_password_path_ +
+                         "\nmail_retry_hours = 48\nmail_retry_seconds = 5\n"
+                         "mail_send_timeout_seconds = 10\n");
+    EXPECT_EQ(config.reset_token_minutes, 15u);
+    EXPECT_EQ(config.mail_per_address_per_hour, 5u);
+    EXPECT_EQ(config.mail_transport, Config::MailTransport::kFile);
+    EXPECT_EQ(config.mail_dir, "/var/mail/microblog");
+    EXPECT_EQ(config.mail_from, "Blog <blog@example.org>");
+    EXPECT_EQ(config.smtp_host, "relay.example.org");
+    EXPECT_EQ(config.smtp_port, 587u);
+    EXPECT_EQ(config.smtp_tls, Config::SmtpTls::kStartTls);
+    EXPECT_EQ(config.smtp_user, "blog");
+    EXPECT_EQ(smtp_password(config), "db pass word");
+    EXPECT_EQ(config.mail_retry_hours, 48u);
+    EXPECT_EQ(config.mail_retry_seconds, 5u);
+    EXPECT_EQ(config.mail_send_timeout_seconds, 10u);
+    EXPECT_EQ(load(minimal_config() + "smtp_tls = tls\n").smtp_tls, Config::SmtpTls::kTls);
+}
+
+TEST_F(ConfigTest, BadMailSettingsAreRefusedByName) {
+    EXPECT_NE(load_error(minimal_config() + "mail_transport = carrier-pigeon\n")
+                  .find("mail_transport must be one of"),
+              std::string::npos);
+    EXPECT_NE(load_error(minimal_config() + "smtp_tls = yes\n").find("smtp_tls"),
+              std::string::npos);
+    EXPECT_NE(load_error(minimal_config() + "mail_transport = file\n").find("mail_dir"),
+              std::string::npos);
+    EXPECT_NE(load_error(minimal_config() + "mail_from = nobody\n").find("mail_from"),
+              std::string::npos);
+    EXPECT_NE(load_error(minimal_config() + "reset_token_minutes = 1\n"), "");
+    EXPECT_NE(load_error(minimal_config() + "site_url = ftp://example.org\n").find("site_url"),
+              std::string::npos);
+}
+
+TEST_F(ConfigTest, SiteUrlLosesItsTrailingSlash) {
+    // Links are built as site_url + "/path".
+    EXPECT_EQ(load(minimal_config() + "site_url = https://blog.example.org/\n").site_url,
+              "https://blog.example.org");
+}
+
+TEST_F(ConfigTest, TheSmtpPasswordIsReadOnlyWhenAsked) {
+    // The page programs load this configuration but cannot read the mailer's password file.
+    Config config = load(minimal_config() + "smtp_password_file = " + dir_ + "/absent\n");
+    EXPECT_THROW(smtp_password(config), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace microblog
