@@ -206,6 +206,18 @@ def register_post(site, count):
                          register_name_prefix=prefix, **site.location("/login"))
 
 
+def reset_request_post(site, count, registered):
+    """Reset requests for the addresses the register_post scenario `registered` just made (the
+    same names, counted again per thread from 1), then for addresses nobody has: each known one
+    queues a reset mail for the mailer of make run, each unknown one queues nothing, and both
+    get the same answer."""
+    identities = visitor_identities(site.url, "/reset_password_request", count, lambda token: (
+        "email=@NAME@%40example.com&" + load.form_body({"csrf_token": token})))
+    return load.Scenario("reset_request_post", "POST", "/reset_password_request", 302, identities,
+                         register_name_prefix=registered.checks["register_name_prefix"],
+                         **site.location("/login"))
+
+
 # ---------------------------------------------------------------- measuring
 
 class Run:
@@ -325,7 +337,9 @@ class Run:
         memory_after_index = fastcgi_processes(stack.run_dir)
         self.measure(site, index_visitor())
         self.measure_login_post(site, stack, count, figures)
-        self.measure(site, register_post(site, count))
+        registered = register_post(site, count)
+        self.measure(site, registered)
+        self.measure(site, reset_request_post(site, count, registered))
         # Requests still queued when wrk stopped are being hashed: their 16 MiB regions are
         # transient, so memory is read once they are done.
         settle_stack(stack)
