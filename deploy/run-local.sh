@@ -41,6 +41,7 @@ source "$REPO_DIR/deploy/lib/routes.sh"
 # --- Processes this script started, so that it stops exactly those and nothing else. ---
 MARIADB_PID=
 NGINX_PID=
+MAILER_PID=
 ROUTE_PIDS=()
 ALL_PIDS=()
 declare -A NAME_OF=() LOG_OF=() REAPED=()
@@ -50,13 +51,23 @@ FAILURE_REPORTED=
 # reaches only this script, which stops the stack in order (nginx before the programs it talks to,
 # the database last) instead of every process dying at once. It also gives each program a process
 # group, which is how leftovers of a crashed program are found.
+# With --stdout-here the program's standard output stays this script's (the mailer's lines for
+# people: the terminal of make run); its standard error still goes to the log.
 start_background() {
+    local here=
+    if [[ $1 == --stdout-here ]]; then
+        here=1
+        shift
+    fi
     local name=$1 log=$2
     shift 2
     # Logs grow across runs; the marker shows where this run's lines begin.
     printf -- '--- %s run-local: starting %s\n' "$(date -u '+%F %T')" "$name" >>"$log"
     (
         hand_over_socket "$name"
+        if [[ -n $here ]]; then
+            exec setsid "$@" </dev/null 2>>"$log"
+        fi
         exec setsid "$@" </dev/null >>"$log" 2>&1
     ) &
     STARTED_PID=$!
@@ -146,10 +157,17 @@ stop_all() {
     for pid in "${ROUTE_PIDS[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
     done
+    # The mailer finishes the mail in hand: at most one send (mail_send_timeout_seconds).
+    if [[ -n $MAILER_PID ]]; then
+        kill -TERM "$MAILER_PID" 2>/dev/null || true
+    fi
     deadline=$((SECONDS + STOP_TIMEOUT))
     for pid in "${ROUTE_PIDS[@]}"; do
         await_stop "$pid" "$deadline"
     done
+    if [[ -n $MAILER_PID ]]; then
+        await_stop "$MAILER_PID" "$deadline"
+    fi
     if [[ -n $MARIADB_PID ]]; then
         if alive "$MARIADB_PID" &&
             ! timeout 20 mariadb-admin --no-defaults --connect-timeout=2 --socket="$DB_SOCKET" \
@@ -226,7 +244,7 @@ if ! [[ $WORKERS =~ ^[1-9][0-9]{0,2}$ ]]; then
 fi
 
 missing=()
-for program in "${ROUTES[@]}" hash-password microblog-admin listen-sockets; do
+for program in "${ROUTES[@]}" hash-password microblog-admin microblog-mailer listen-sockets; do
     [[ -x $BUILD_DIR/bin/$program ]] || missing+=("$program")
 done
 if ((${#missing[@]} > 0)); then
@@ -484,6 +502,14 @@ start_route() {
 for route in "${ROUTES[@]}"; do
     start_route "$route"
 done
+# The mailer delivers what the pages queue (the file transport by default: each message in
+# VAR_DIR/mail, and its links printed here).
+start_mailer() {
+    start_background --stdout-here microblog-mailer "$LOG_DIR/mailer.log" \
+        "$BUILD_DIR/bin/microblog-mailer" --config "$CONFIG_FILE"
+    MAILER_PID=$STARTED_PID
+}
+start_mailer
 start_background nginx "$LOG_DIR/nginx-error.log" nginx "${nginx_args[@]}"
 NGINX_PID=$STARTED_PID
 
@@ -575,6 +601,8 @@ while :; do
     mapfile -t ALL_PIDS < <(without_pid "$died" "${ALL_PIDS[@]}")
     if [[ $name == mariadbd ]]; then
         start_mariadb
+    elif [[ $name == microblog-mailer ]]; then
+        start_mailer
     else
         mapfile -t ROUTE_PIDS < <(without_pid "$died" "${ROUTE_PIDS[@]}")
         start_route "$name"

@@ -77,6 +77,8 @@ int end_sessions(const Invocation& invocation);
 int reset_two_factor(const Invocation& invocation);
 int migrate(const Invocation& invocation);
 int check(const Invocation& invocation);
+int mail_queue(const Invocation& invocation);
+int send_test_mail(const Invocation& invocation);
 
 // The sql/NNN_*.sql migrations of a folder, in the order they apply.
 struct Migration {

@@ -1,6 +1,6 @@
 // microblog-admin: the operator's command for one Microblog host. This file reads the command
 // line, prints the help and dispatches to the commands (user_commands.cpp, migrate.cpp,
-// check.cpp).
+// check.cpp, mail_commands.cpp).
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -107,6 +107,26 @@ const Command kCommands[] = {
      0,
      {"--sql-dir"},
      check},
+    {"mail-queue",
+     "",
+     "one line per mail waiting or failed in the outbox",
+     "Prints one line per mail of the outbox that is waiting to be sent or failed, by id, with\n"
+     "eight tab-separated fields: id, kind, recipient, state (waiting or failed), attempts,\n"
+     "created, next attempt (UTC) and the last error. Sent mail is not listed. A waiting mail\n"
+     "is sent by microblog-mailer; a failed one is kept for 7 days, then deleted.\n",
+     0,
+     {},
+     mail_queue},
+    {"send-test-mail",
+     "ADDRESS",
+     "send a test mail now through the configured transport",
+     "Composes a test message from mail_from to ADDRESS and delivers it at once through\n"
+     "mail_transport (smtp: smtp_host, smtp_port, smtp_tls, smtp_user; file: mail_dir), not\n"
+     "through the outbox. Says whether it was delivered, and why not; exits 1 when it was\n"
+     "not. Waits at most mail_send_timeout_seconds.\n",
+     1,
+     {},
+     send_test_mail},
 };
 
 const char kExitStatuses[] =
