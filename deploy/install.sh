@@ -16,10 +16,11 @@ Installs this release on this host, or upgrades to it, with no failed request:
   - on the first install only, writes /etc/microblog/microblog.conf and its secrets;
   - creates the database and the application's account, and applies pending migrations
     (once, even when several hosts install at the same time);
-  - installs the systemd units, the nginx site (checked with nginx -t; nginx is reloaded only
-    when its configuration changed, started if it is not running), and
-    /usr/local/sbin/microblog-admin;
-  - restarts the route programs one at a time, and checks the site with microblog-admin check.
+  - installs the systemd units (the route programs and microblog-mailer), the nginx site
+    (checked with nginx -t; nginx is reloaded only when its configuration changed, started if
+    it is not running), and /usr/local/sbin/microblog-admin;
+  - restarts the route programs one at a time and the mailer, and checks the site with
+    microblog-admin check.
 Running it again changes nothing that is already right.
 
 First-install options (afterwards, edit /etc/microblog/microblog.conf and run this again):
@@ -101,6 +102,7 @@ NGINX_ENABLED=/etc/nginx/sites-enabled/microblog
 UNIT_DIR=/etc/systemd/system
 DB_SOCKET=/run/mysqld/mysqld.sock
 ADMIN_LINK=/usr/local/sbin/microblog-admin
+MAILER_UNIT=microblog-mailer.service
 
 server_name=_
 port=
@@ -372,8 +374,17 @@ install_units() {
     for route in "${ROUTES[@]}"; do
         sockets+=("microblog@$route.socket")
     done
-    systemctl enable --quiet microblog.target "${sockets[@]}"
+    systemctl enable --quiet microblog.target "${sockets[@]}" "$MAILER_UNIT"
     systemctl start "${sockets[@]}"
+}
+
+# The mailer has no socket: while it restarts, mail waits in the outbox.
+start_mailer() {
+    local action=$1
+    systemctl reset-failed "$MAILER_UNIT" 2>/dev/null || true
+    [[ $action == start ]] || say "restarting $MAILER_UNIT"
+    systemctl "$action" "$MAILER_UNIT"
+    systemctl is-active --quiet "$MAILER_UNIT" || die "$MAILER_UNIT did not start: journalctl -u $MAILER_UNIT"
 }
 
 # The default relay is this host's own MTA: say so when none answers (mail then waits in the
@@ -567,8 +578,10 @@ step "switching to the release" switch_current
 step "installing the nginx site" install_nginx_site
 if [[ -n $release_changed || -n $units_changed || $CONFIG_FILE -nt $BASE_DIR/.installed ]]; then
     step "restarting the route programs" restart_routes
+    step "restarting the mailer" start_mailer restart
 else
     step "starting the route programs" start_routes
+    step "starting the mailer" start_mailer start
 fi
 step "starting microblog.target" systemctl start microblog.target
 touch -- "$BASE_DIR/.installed"

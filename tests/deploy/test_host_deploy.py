@@ -85,7 +85,7 @@ def history():
 
 
 def main_pids():
-    units = ["microblog@%s.service" % route for route in ROUTES] + ["nginx.service"]
+    units = ["microblog@%s.service" % route for route in ROUTES] + ["microblog-mailer.service", "nginx.service"]
     out = on_host("systemctl show -p MainPID --value " + " ".join(units)).stdout.split()
     return dict(zip(units, out))
 
@@ -116,7 +116,7 @@ class HostDeployTest(unittest.TestCase):
                                     "600 microblog:microblog /etc/microblog/secret_key",
                                     "600 microblog:microblog /etc/microblog/db_password",
                                     "600 microblog:microblog /etc/microblog/two_factor_key"])
-        units = ["/etc/systemd/system/microblog.target"] + [
+        units = ["/etc/systemd/system/microblog.target", "/etc/systemd/system/microblog-mailer.service"] + [
             "/etc/systemd/system/microblog@%s.%s" % (route, kind)
             for route in ROUTES for kind in ("service", "socket")]
         verify = on_host("systemd-analyze verify " + " ".join(units), check=False)
@@ -190,7 +190,7 @@ class HostDeployTest(unittest.TestCase):
         self.assertIn("site_url = http://127.0.0.1\n", config)
         after = main_pids()
         for unit in before:
-            if unit.startswith("microblog@"):
+            if unit.startswith("microblog"):
                 self.assertNotEqual(after[unit], before[unit], "%s was not restarted" % unit)
         self.assertEqual(after["nginx.service"], before["nginx.service"], "nginx was restarted")
         self.assertEqual(load.get("failures"), [])
