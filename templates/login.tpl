@@ -30,4 +30,5 @@
 <p class="passkey-elsewhere" hidden>Passkeys work on this site at <a href="{{WEBAUTHN_ORIGIN}}/login">{{WEBAUTHN_ORIGIN}}</a>.</p>
 <script src="/static/passkeys.js" defer></script>{{/PASSKEYS}}
 <p>New User? <a href="/register">Click to Register!</a></p>
+<p>Forgot Your Password? <a href="/reset_password_request">Click to Reset It</a>.</p>
 <script src="/static/show-password.js" defer></script>

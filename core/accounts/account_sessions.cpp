@@ -40,6 +40,7 @@ AccountSessions::AccountSessions(Database& db, const Config& config)
                      Database::Repeatable::kYes)),
       end_others_(db.prepare("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
                              Database::Repeatable::kYes)),
+      end_all_(db.prepare("DELETE FROM sessions WHERE user_id = ?", Database::Repeatable::kYes)),
       confirmed_(db.prepare("SELECT 1 FROM sessions WHERE token_hash = ? "
                             "AND confirmed_at > UTC_TIMESTAMP() - INTERVAL ? MINUTE")),
       confirm_(db.prepare("UPDATE sessions SET confirmed_at = UTC_TIMESTAMP() WHERE token_hash = ?",
@@ -71,6 +72,10 @@ bool AccountSessions::end(long long user_id, const std::string& public_id,
     if (!id || id->size() != kPublicIdBytes)
         return false;
     return db_.execute(end_, {user_id, Bytes{*id}, key_bytes(current_key)}).affected_rows == 1;
+}
+
+unsigned long long AccountSessions::end_all(long long user_id) {
+    return db_.execute(end_all_, {user_id}).affected_rows;
 }
 
 unsigned long long AccountSessions::end_others(long long user_id, const std::string& current_key) {

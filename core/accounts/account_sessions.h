@@ -32,6 +32,9 @@ class AccountSessions {
     bool end(long long user_id, const std::string& public_id, const std::string& current_key);
     // Ends every session of the user but the asking one; returns how many ended.
     unsigned long long end_others(long long user_id, const std::string& current_key);
+    // Ends every session of the user (a password reset, asked for by no session); returns how
+    // many ended.
+    unsigned long long end_all(long long user_id);
 
     // Whether this session entered the password within reauth_minutes.
     bool confirmed_recently(const std::string& session_key);
@@ -44,6 +47,7 @@ class AccountSessions {
     Database::StatementId list_;
     Database::StatementId end_;
     Database::StatementId end_others_;
+    Database::StatementId end_all_;
     Database::StatementId confirmed_;
     Database::StatementId confirm_;
 };

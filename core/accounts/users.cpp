@@ -13,6 +13,7 @@ UserStore::UserStore(Database& db)
     : db_(db),
       find_by_username_(db.prepare(std::string(kUserColumns) + "WHERE u.username_key = LOWER(?)")),
       find_by_id_(db.prepare(std::string(kUserColumns) + "WHERE u.id = ?")),
+      find_by_email_(db.prepare(std::string(kUserColumns) + "WHERE u.email_key = LOWER(?)")),
       username_taken_(db.prepare("SELECT 1 FROM users WHERE username_key = LOWER(?)")),
       email_taken_(db.prepare("SELECT 1 FROM users WHERE email_key = LOWER(?)")),
       create_(db.prepare("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)")),
@@ -34,6 +35,10 @@ std::optional<User> UserStore::find_by_username(const std::string& username) {
 
 std::optional<User> UserStore::find_by_id(long long user_id) {
     return first_user(db_.execute(find_by_id_, {user_id}));
+}
+
+std::optional<User> UserStore::find_by_email(const std::string& email) {
+    return first_user(db_.execute(find_by_email_, {email}));
 }
 
 bool UserStore::username_taken(const std::string& username) {

@@ -22,6 +22,8 @@ class UserStore {
 
     std::optional<User> find_by_username(const std::string& username);
     std::optional<User> find_by_id(long long user_id);
+    // By email address, regardless of letter case (the password reset request).
+    std::optional<User> find_by_email(const std::string& email);
     bool username_taken(const std::string& username);
     bool email_taken(const std::string& email);
     // Throws DuplicateKey (key users_username_key or users_email_key) when either is taken.
@@ -33,6 +35,7 @@ class UserStore {
     Database& db_;
     Database::StatementId find_by_username_;
     Database::StatementId find_by_id_;
+    Database::StatementId find_by_email_;
     Database::StatementId username_taken_;
     Database::StatementId email_taken_;
     Database::StatementId create_;

@@ -50,7 +50,8 @@ void show_form_state(ctemplate::TemplateDictionary& dict, const Form* form,
         dict.SetValue(upper(name) + "_VALUE", form->value(name));
 }
 
-Renderer::Renderer(const std::string& dir, const std::vector<std::string>& content_templates) {
+Renderer::Renderer(const std::string& dir, const std::vector<std::string>& content_templates,
+                   const std::vector<std::string>& text_templates) {
     ctemplate::TemplateCache* cache = ctemplate::mutable_default_template_cache();
     cache->SetTemplateRootDirectory(dir);
     std::vector<std::string> names = content_templates;
@@ -61,7 +62,19 @@ Renderer::Renderer(const std::string& dir, const std::vector<std::string>& conte
             throw std::runtime_error("cannot load template " + dir + "/" + name);
         }
     }
+    for (const std::string& name : text_templates) {
+        if (!cache->LoadTemplate(name, ctemplate::DO_NOT_STRIP))
+            throw std::runtime_error("cannot load template " + dir + "/" + name);
+    }
     cache->Freeze();
+}
+
+std::string Renderer::render_text(const std::string& name,
+                                  const ctemplate::TemplateDictionary& values) const {
+    std::string text;
+    if (!ctemplate::ExpandTemplate(name, ctemplate::DO_NOT_STRIP, &values, &text))
+        throw std::runtime_error("cannot expand template " + name);
+    return text;
 }
 
 std::string Renderer::render(Page& page, const Identity& identity,

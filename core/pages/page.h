@@ -45,13 +45,18 @@ void show_form_state(ctemplate::TemplateDictionary& dict, const Form* form,
 
 class Renderer {
   public:
-    // Loads the layout, the error page and `content_templates` from `dir`; throws
-    // std::runtime_error naming the template that is missing or does not parse.
-    Renderer(const std::string& dir, const std::vector<std::string>& content_templates);
+    // Loads the layout, the error page and `content_templates` from `dir`, and `text_templates`
+    // (mail bodies) kept as written, blank lines and all; throws std::runtime_error naming the
+    // template that is missing or does not parse.
+    Renderer(const std::string& dir, const std::vector<std::string>& content_templates,
+             const std::vector<std::string>& text_templates = {});
 
     // The whole HTML page: layout with title, navigation for `identity`, flashes and content.
     std::string render(Page& page, const Identity& identity,
                        const std::vector<std::string>& flashes) const;
+    // One of the text templates, expanded with `values`.
+    std::string render_text(const std::string& name,
+                            const ctemplate::TemplateDictionary& values) const;
 };
 
 }  // namespace microblog

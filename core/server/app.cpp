@@ -37,6 +37,10 @@ App::App(Config config, const Renderer& renderer, const CompanionRead& companion
     }
     if (parts & kNeedsPasskeys)
         passkeys_.emplace(db_, signer_, cookies_);
+    if (parts & kNeedsPasswordResets)
+        password_resets_.emplace(db_, config_);
+    if (parts & kNeedsOutbox)
+        outbox_.emplace(db_, config_);
 }
 
 Page App::page() const {
@@ -97,6 +101,12 @@ Response App::redirect_with_flash(const std::string& location, const std::string
     Response response = Response::redirect(location);
     response.set_header("Set-Cookie", flash_cookie(signer_, cookies_, {flash}));
     return response;
+}
+
+std::string App::render_mail(const std::string& name, const ctemplate::TemplateDictionary& values) {
+    if (!outbox_)
+        throw std::logic_error("mail without the outbox");
+    return renderer_.render_text(name, values);
 }
 
 std::string App::form_csrf_token(const Request& request, Page& page) {

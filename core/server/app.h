@@ -10,6 +10,7 @@
 #include "core/accounts/account_rules.h"
 #include "core/accounts/account_sessions.h"
 #include "core/accounts/password.h"
+#include "core/accounts/password_resets.h"
 #include "core/accounts/sessions.h"
 #include "core/accounts/throttle.h"
 #include "core/accounts/users.h"
@@ -18,6 +19,7 @@
 #include "core/http/cookies.h"
 #include "core/http/request.h"
 #include "core/http/response.h"
+#include "core/mail/outbox.h"
 #include "core/pages/page.h"
 #include "core/passkeys/passkeys.h"
 #include "core/server/config.h"
@@ -36,6 +38,10 @@ enum Needs : unsigned {
     kNeedsAccountSessions = 1u << 2,  // account_sessions() (migration 007)
     kNeedsTwoFactor = 1u << 3,        // two_factor(), pending_sign_ins() (migration 008)
     kNeedsPasskeys = 1u << 4,         // passkeys() (migration 009)
+    kNeedsPasswordResets = 1u << 5,   // password_resets() (migration 010)
+    // outbox() (migration 010) and render_mail(): the mail templates are loaded at start, and
+    // the program refuses to start without site_url, the origin of the links mails carry.
+    kNeedsOutbox = 1u << 6,
 };
 
 struct PageSpec;
@@ -78,6 +84,8 @@ class App {
                          const std::string& form_error);
     // A redirect that shows `flash` on the next page.
     Response redirect_with_flash(const std::string& location, const std::string& flash);
+    // A mail's plain-text body from its template under templates/email/ (kNeedsOutbox).
+    std::string render_mail(const std::string& name, const ctemplate::TemplateDictionary& values);
 
     // The CSRF token a form on this page must carry. For a visitor without a pre-session
     // cookie, a new one is made and added to the page's cookies.
@@ -103,6 +111,8 @@ class App {
     std::optional<TwoFactorStore> two_factor_;
     std::optional<PendingSignIns> pending_sign_ins_;
     std::optional<PasskeyStore> passkeys_;
+    std::optional<PasswordResets> password_resets_;
+    std::optional<Outbox> outbox_;
 };
 
 // The App of a route whose handlers use the stores `kParts` names (Needs, or-ed). Each store's
@@ -126,6 +136,10 @@ class AppWith : public App {
         return *pending_sign_ins_;
     }
     PasskeyStore& passkeys() requires((kParts & kNeedsPasskeys) != 0) { return *passkeys_; }
+    PasswordResets& password_resets() requires((kParts & kNeedsPasswordResets) != 0) {
+        return *password_resets_;
+    }
+    Outbox& outbox() requires((kParts & kNeedsOutbox) != 0) { return *outbox_; }
     const PasswordPolicy& password_policy() const requires((kParts & kNeedsPasswordPolicy) != 0) {
         return microblog::password_policy();
     }

@@ -33,7 +33,9 @@ std::string part_names(unsigned parts) {
                                                        {kNeedsPasswordPolicy, "password-policy"},
                                                        {kNeedsAccountSessions, "account-sessions"},
                                                        {kNeedsTwoFactor, "two-factor"},
-                                                       {kNeedsPasskeys, "passkeys"}};
+                                                       {kNeedsPasskeys, "passkeys"},
+                                                       {kNeedsPasswordResets, "password-resets"},
+                                                       {kNeedsOutbox, "outbox"}};
     for (const auto& [part, name] : kParts) {
         if (parts & part)
             names.push_back(name);

@@ -78,7 +78,14 @@ int serve_route(int argc, char** argv, const Route& route, unsigned parts,
         Config config = load_config(options.config_path);
         // Templates are loaded here, once, before the workers fork and share them: a broken
         // one stops the program at start instead of failing every worker's first request.
-        Renderer renderer(config.templates_dir, page_templates(route));
+        std::vector<std::string> mail_templates;
+        if (parts & kNeedsOutbox) {
+            if (config.site_url.empty())
+                throw std::runtime_error("configuration site_url is empty: " + route.name +
+                                         " queues mails whose links start with it");
+            mail_templates = {kResetMailTemplate, kPasswordChangedMailTemplate};
+        }
+        Renderer renderer(config.templates_dir, page_templates(route), mail_templates);
         if (parts & kNeedsPasswordPolicy)
             password_policy();
         int workers = options.workers != 0 ? options.workers : int(effective_workers(config));

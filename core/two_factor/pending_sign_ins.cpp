@@ -23,7 +23,13 @@ PendingSignIns::PendingSignIns(Database& db, const Signer& signer, const CookieP
                        "FROM pending_sign_ins p JOIN users u ON u.id = p.user_id "
                        "WHERE p.token_hash = ? AND p.expires_at > UTC_TIMESTAMP()")),
       delete_(db.prepare("DELETE FROM pending_sign_ins WHERE token_hash = ?",
-                         Database::Repeatable::kYes)) {}
+                         Database::Repeatable::kYes)),
+      delete_all_(db.prepare("DELETE FROM pending_sign_ins WHERE user_id = ?",
+                             Database::Repeatable::kYes)) {}
+
+void PendingSignIns::end_all(long long user_id) {
+    db_.execute(delete_all_, {user_id});
+}
 
 std::string PendingSignIns::start(long long user_id, bool remember_me, const std::string& next) {
     CookieToken token = new_cookie_token(signer_, kPendingSignInCookie);

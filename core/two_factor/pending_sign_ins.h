@@ -33,6 +33,8 @@ class PendingSignIns {
     std::optional<PendingSignIn> find(const std::vector<std::string>& cookie_values);
     // Ends it (the second step is done, or given up).
     void finish(const std::string& key);
+    // Ends every pending sign-in of the user (their password was reset).
+    void end_all(long long user_id);
     std::string clear_cookie() const { return cookies_.clear(kPendingSignInCookie); }
 
   private:
@@ -43,6 +45,7 @@ class PendingSignIns {
     Database::StatementId insert_;
     Database::StatementId find_;
     Database::StatementId delete_;
+    Database::StatementId delete_all_;
 };
 
 }  // namespace microblog

@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 # One line: CMakeLists.txt and tests/support/routes.py read it.
-ROUTES=(login register logout index account account_password account_sessions confirm login_two_factor account_two_factor login_passkey account_passkeys)
+ROUTES=(login register logout index account account_password account_sessions confirm login_two_factor account_two_factor login_passkey account_passkeys reset_password_request reset_password)
 
 # One route at a time: the others keep serving, and this one's socket (held by systemd) keeps
 # its connections queued until the new program accepts them.

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """nginx/microblog.conf and the deploy scripts against the route table: each program's row
-(`PROGRAM --describe`, core/server/route.h) has one location per path, with its socket, the
+(`PROGRAM --describe`, core/server/route.h) has one location per path (exact, or a prefix
+location `^~` for a path ending in "/", whose page reads the rest of the path), with its socket, the
 include its audience asks for and its rate limit, and no other location sends to a program;
 deploy/lib/routes.sh names exactly the programs of cgi-bin/, and the units it starts run them on
 the sockets nginx sends their paths to."""
@@ -15,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from routes import rows  # noqa: E402
 from stack import REPO_DIR  # noqa: E402
 
-LOCATION = re.compile(r"^    location = (\S+) \{\n(.*?)^    \}", re.M | re.S)
+LOCATION = re.compile(r"^    location (=|\^~) (\S+) \{\n(.*?)^    \}", re.M | re.S)
 ROUTES_SH = os.path.join(REPO_DIR, "deploy", "lib", "routes.sh")
 SYSTEMD_DIR = os.path.join(REPO_DIR, "deploy", "systemd")
 
@@ -35,14 +36,15 @@ def unit_file(name):
 
 
 def nginx_locations():
-    """{path: body} of every exact-match location of nginx/microblog.conf."""
+    """{path: (kind, body)} of every location of nginx/microblog.conf that is exact (kind "=") or
+    a prefix taking precedence over regular expressions ("^~")."""
     with open(os.path.join(REPO_DIR, "nginx", "microblog.conf")) as f:
         conf = f.read()
     found = {}
-    for path, body in LOCATION.findall(conf):
+    for kind, path, body in LOCATION.findall(conf):
         if path in found:
             raise AssertionError("two locations for %s" % path)
-        found[path] = body
+        found[path] = (kind, body)
     return found
 
 
@@ -61,8 +63,11 @@ class RouteTableTest(unittest.TestCase):
         for route, row in self.rows.items():
             for path in row["paths"]:
                 with self.subTest(route=route, path=path):
-                    body = self.locations.get(path)
-                    self.assertIsNotNone(body, "no location = %s in nginx/microblog.conf" % path)
+                    # A row's path ending in "/" (not "/" itself) is a prefix: its page reads
+                    # the rest of the path (/reset_password/<token>).
+                    kind = "^~" if len(path) > 1 and path.endswith("/") else "="
+                    kind_found, body = self.locations.get(path, (None, None))
+                    self.assertEqual(kind_found, kind, "no location %s %s in nginx/microblog.conf" % (kind, path))
                     self.assertEqual(re.findall(r"fastcgi_pass unix:@RUN_DIR@/(\w+)\.sock;", body), [route])
                     include = "protected-page.conf" if row["audience"] == ["signed-in"] else "public-page.conf"
                     self.assertEqual(re.findall(r"include @CONF_DIR@/(\S+-page\.conf);", body), [include])
@@ -70,7 +75,7 @@ class RouteTableTest(unittest.TestCase):
 
     def test_no_other_location_sends_to_a_program(self):
         declared = {path for row in self.rows.values() for path in row["paths"]}
-        for path, body in self.locations.items():
+        for path, (_, body) in self.locations.items():
             if "fastcgi_pass" in body:
                 self.assertIn(path, declared, "location = %s is in no route's row" % path)
 
