@@ -3,7 +3,9 @@
 image's exim4, delivering local mail only (to /var/mail/USER) and relaying nothing. install.sh
 installs and enables microblog-mailer.service, hardened like the route units; the mail it and
 microblog-admin send-test-mail send arrives in a local mailbox; the mail options reach the
-configuration. The steps run in order on one host."""
+configuration; the password reset journey over HTTP, from the mail in the mailbox. The steps run
+in order on one host. Run as `test_host_mail.py client ...`, it is the browser side, inside the
+client namespace (host.client)."""
 import email.utils
 import mailbox
 import os
@@ -23,6 +25,8 @@ host = ThrowawayHost("mail", subnet_index=43)
 work_dir = tempfile.mkdtemp(prefix="microblog-mail-test-")
 releases = {}
 READER = "alice"  # a local user of the host, whose mailbox the mail lands in
+# Her address: the site takes only dotted domains, so exim is told this one is its own too.
+ADDRESS = READER + "@mail.test"
 MAILER = "microblog-mailer.service"
 # What the route units harden (deploy/systemd/microblog@.service), as systemctl shows it.
 HARDENING = ["NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices",
@@ -120,6 +124,8 @@ class HostMailTest(unittest.TestCase):
         self.assertIn("127.0.0.1:25", listening)
         self.assertNotIn("0.0.0.0:25", listening)
         on_host("useradd --create-home %s" % READER)
+        on_host("sed -i -e \"s|^dc_other_hostnames=.*|dc_other_hostnames='mail.test'|\" "
+                "/etc/exim4/update-exim4.conf.conf && update-exim4.conf && systemctl restart exim4")
 
     def test_02_install_enables_a_running_hardened_mailer(self):
         deploy(["--site-url", site_url()])
@@ -143,7 +149,7 @@ class HostMailTest(unittest.TestCase):
         self.assertEqual(on_host("ps -o user= -p %s" % pid).stdout.strip(), "microblog")
 
     def test_03_send_test_mail_reaches_the_local_mailbox(self):
-        result = on_host("microblog-admin send-test-mail %s@localhost" % READER)
+        result = on_host("microblog-admin send-test-mail %s" % ADDRESS)
         self.assertEqual(result.returncode, 0, result.stderr)
         # Sent at once, not through the outbox: in the mailbox as soon as exim delivered it.
         deadline = time.monotonic() + 30
@@ -151,15 +157,33 @@ class HostMailTest(unittest.TestCase):
             time.sleep(0.5)
         arrived = mails()
         self.assertEqual(len(arrived), 1, [m["Subject"] for m in arrived])
-        self.assertEqual(email.utils.parseaddr(arrived[0]["To"])[1], "%s@localhost" % READER)
+        self.assertEqual(email.utils.parseaddr(arrived[0]["To"])[1], ADDRESS)
         self.assertIn("microblog@%s" % host.machine, arrived[0]["From"])
 
     def test_04_the_mailer_delivers_the_outbox(self):
-        row = queue("Queued mail one", "%s@localhost" % READER)
+        row = queue("Queued mail one", ADDRESS)
         mail = wait_for_mail("Queued mail one")
         self.assertEqual(mail.get_payload().strip(), "Queued by the test.")
         self.assertEqual(on_host("mariadb -N -e 'SELECT state FROM microblog.outbox WHERE id = %d'" % row)
                          .stdout.strip(), "sent")
+
+    def test_04a_a_password_reset_from_the_mail_in_the_mailbox(self):
+        name, old, new = "alice", "an old passphrase to forget", "a brand new passphrase to keep"
+        self.assertEqual(browser("register", site_url(), name, ADDRESS, old), "302 /login")
+        # Another Host header: the link still starts with site_url.
+        self.assertEqual(browser("request", site_url(), ADDRESS, "elsewhere.example"),
+                         "302 /login")
+        mail = wait_for_mail("[Microblog] Reset Your Password")
+        text = mail.get_payload(decode=True).decode(mail.get_content_charset() or "utf-8")
+        self.assertIn(name, text)
+        link = re.search(r"(\S+/reset_password/[A-Za-z0-9_-]+)", text).group(1)
+        self.assertTrue(link.startswith(site_url() + "/reset_password/"), link)
+        self.assertEqual(browser("reset", link, new), "302 /login")
+        self.assertEqual(browser("sign-in", site_url(), name, new), "302 /index")
+        self.assertEqual(browser("sign-in", site_url(), name, old), "302 /login")  # refused
+        self.assertRegex(browser("reset", link, "yet another passphrase"), r"^4[0-9][0-9] invalid$")  # used once
+        # The notice that the password changed goes out through the mailer too.
+        wait_for_mail("[Microblog] Your password was changed")
 
     def test_05_installing_again_leaves_the_mailer_and_an_upgrade_restarts_it(self):
         pid = unit_properties(MAILER, ["MainPID"])["MainPID"]
@@ -170,7 +194,7 @@ class HostMailTest(unittest.TestCase):
         result = on_host("/opt/microblog/current/deploy/install.sh")
         self.assertIn("restarting %s" % MAILER, result.stderr)
         self.assertNotEqual(unit_properties(MAILER, ["MainPID"])["MainPID"], pid)
-        queue("Queued mail two", "%s@localhost" % READER)
+        queue("Queued mail two", ADDRESS)
         wait_for_mail("Queued mail two")
 
     def test_06_uninstall_stops_and_removes_the_mailer(self):
@@ -196,5 +220,46 @@ class HostMailTest(unittest.TestCase):
         self.assertIn("no mail server answers on localhost:587", result.stderr)
 
 
+def browser(*args):
+    """Runs the client side below in the client namespace; its one-line answer."""
+    return host.client([sys.executable, os.path.abspath(__file__), "client", *args]).stdout.strip()
+
+
+def client(command, url, *args):
+    """What browser() runs: "STATUS LOCATION" of the answer to the form's POST ("-": none; a 4xx
+    page that says the link is invalid: "STATUS invalid")."""
+    from client import CSRF_PATTERN, Visitor
+    import urllib.parse
+    if command == "reset":
+        parts = urllib.parse.urlsplit(url)
+        visitor = Visitor("%s://%s" % (parts.scheme, parts.netloc))
+        form = visitor.get(parts.path)
+        match = CSRF_PATTERN.search(form.text)
+        token = match.group(1) if match else visitor.csrf_token("/reset_password_request")
+        answer = visitor.post(parts.path, {"csrf_token": token, "password": args[0], "password2": args[0]})
+        if 400 <= answer.status_code < 500 and "invalid" in answer.text:
+            return "%d invalid" % answer.status_code
+    else:
+        visitor = Visitor(url)
+        if command == "register":
+            name, address, password = args
+            answer = visitor.register(name, email=address, password=password)
+        elif command == "request":
+            address, host_header = args
+            token = visitor.csrf_token("/reset_password_request")
+            # requests matches cookies to a Host header it is given, not to the URL: name them.
+            cookies = "; ".join("%s=%s" % (cookie.name, cookie.value) for cookie in visitor.http.cookies)
+            answer = visitor.post("/reset_password_request", {"csrf_token": token, "email": address},
+                                  headers={"Host": host_header, "Cookie": cookies})
+        elif command == "sign-in":
+            answer = visitor.login(args[0], password=args[1])
+        else:
+            raise SystemExit("unknown client command %r" % command)
+    return "%d %s" % (answer.status_code, answer.headers.get("Location", "-"))
+
+
 if __name__ == "__main__":
-    unittest.main(failfast=True)
+    if sys.argv[1:2] == ["client"]:
+        print(client(*sys.argv[2:]))
+    else:
+        unittest.main(failfast=True)
