@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs a complete private Microblog stack (MariaDB, FastCGI route programs, nginx) in the foreground.
+# Runs a complete private Microblog stack (MariaDB, FastCGI route programs, the mailer, nginx) in the
+# foreground.
 set -euo pipefail
 
 REPO_DIR=$(cd -- "$(dirname -- "$0")/.." && pwd -P)

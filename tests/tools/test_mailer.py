@@ -176,12 +176,54 @@ class MailerTest(unittest.TestCase):
         victim = wait_stack_mailer()
         os.kill(victim, signal.SIGKILL)
         leased_until = row(mail_id)["next_attempt_at"]
+        lease_left = int(stack.sql("SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), next_attempt_at) "
+                                   "FROM outbox WHERE id = %d" % mail_id)[0][0])
+        self.assertGreaterEqual(lease_left, LEASE - 4)  # claimed at most a few seconds ago
         smtp.delay = 0
         wait_stack_mailer(exclude=[victim])
         sent = wait_row(mail_id, lambda r: r["state"] == "sent", timeout=LEASE + 20)
         self.assertEqual(sent["attempts"], "2")
         self.assertGreaterEqual(sent["sent_at"], leased_until)
         self.assertGreaterEqual(len(smtp.mails_to(recipient)), 1)
+
+    def test_the_mailer_outlives_a_database_restart(self):
+        mailer = wait_stack_mailer()
+        log_start = len(mailer_log())
+        databases = [pid for pid, cmdline in stack_processes(stack) if "mariadbd" in cmdline.split(" ")[0]]
+        self.assertEqual(len(databases), 1, databases)
+        os.kill(databases[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                recipient = unique_name("after") + "@example.com"
+                mail_id, _ = queue(recipient)
+                break
+            except subprocess.CalledProcessError:
+                self.assertLess(time.monotonic(), deadline, "MariaDB did not come back")
+                time.sleep(0.5)
+        smtp.wait_for(lambda m: m.to == [recipient], timeout=30)
+        wait_row(mail_id, lambda r: r["state"] == "sent")
+        self.assertEqual(stack_mailer_pids(), [mailer])
+        # Database reconnects at once when the new server is up already: at most one line.
+        self.assertLessEqual(mailer_log()[log_start:].count("database unavailable"), 1)
+
+    def test_a_database_that_stops_answering_is_logged_once_and_waited_out(self):
+        mailer = wait_stack_mailer()
+        log_start = len(mailer_log())
+        database = [pid for pid, cmdline in stack_processes(stack) if "mariadbd" in cmdline.split(" ")[0]][0]
+        os.kill(database, signal.SIGSTOP)
+        try:
+            time.sleep(8)  # several db_timeout_seconds (2) and polls
+        finally:
+            os.kill(database, signal.SIGCONT)
+        recipient = unique_name("thawed") + "@example.com"
+        mail_id, _ = queue(recipient)
+        smtp.wait_for(lambda m: m.to == [recipient], timeout=30)
+        wait_row(mail_id, lambda r: r["state"] == "sent")
+        self.assertEqual(stack_mailer_pids(), [mailer])
+        log = mailer_log()[log_start:]
+        self.assertEqual(log.count("database unavailable"), 1, log)
+        self.assertIn("the database answers again", log)
 
     def test_two_mailers_on_one_database_send_each_mail_exactly_once(self):
         second = subprocess.Popen([MAILER, "--config", config_path()], stdout=subprocess.DEVNULL,

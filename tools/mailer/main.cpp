@@ -238,7 +238,8 @@ class Mailer {
                              ": cannot record its outcome, so it will be tried again: " + e.what());
                     return false;
                 }
-                pause_for(kDatabasePause);
+                // Not cut short by SIGTERM: recording is what keeps the mail from going twice.
+                std::this_thread::sleep_for(kDatabasePause);
             }
         }
     }
