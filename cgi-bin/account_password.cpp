@@ -1,6 +1,7 @@
 // /account/password: changing the password (GET shows the form). The current password must be
 // given, and is throttled like sign-in; the new one follows the registration rules. A change
-// ends every other session of the user and gives this browser a new session token.
+// ends every other session of the user, voids their password reset links and gives this browser
+// a new session token.
 #include "core/accounts/account_rules.h"
 #include "core/accounts/events.h"
 #include "core/accounts/reauth.h"
@@ -11,7 +12,8 @@ using namespace microblog;
 
 namespace {
 
-using Site = AppWith<kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions>;
+using Site = AppWith<kNeedsLoginThrottle | kNeedsPasswordPolicy | kNeedsAccountSessions |
+                     kNeedsPasswordResets>;
 
 const FieldRule kCurrentPasswordRule{"current_password", 1024, FieldRule::Unit::kBytes, false};
 
@@ -44,7 +46,8 @@ void validate(Form& form, Site& app, const Request& request) {
     }
 }
 
-// The new hash, the end of every other session and this session's new token: all or nothing.
+// The new hash, the end of every other session and reset link, and this session's new token:
+// all or nothing.
 Response change_password(const Request& request, Site& app) {
     Form form = request.form();
     validate(form, app, request);
@@ -58,6 +61,7 @@ Response change_password(const Request& request, Site& app) {
     app.db().transaction([&] {
         app.users().update_password_hash(user_id, hash);
         ended = app.account_sessions().end_others(user_id, identity.session_key);
+        app.password_resets().void_all(user_id);
         session_cookie = app.sessions().replace_token(identity.session_key);
     });
     log_account_event("password changed, " + std::to_string(ended) + " other sessions ended",

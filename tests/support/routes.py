@@ -42,6 +42,12 @@ def pages(audience=None, method=None):
     return found
 
 
+def is_prefix(path):
+    """Whether a row's path is a prefix (it ends in "/"; nginx sends everything under it, and the
+    page reads the rest: /reset_password/<token>). Opened bare, such a page answers 404."""
+    return len(path) > 1 and path.endswith("/")
+
+
 def audience(path):
     """The audience of the route that serves `path`."""
     for row in rows().values():

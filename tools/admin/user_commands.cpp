@@ -11,6 +11,7 @@
 #include "core/accounts/account_rules.h"
 #include "core/accounts/events.h"
 #include "core/accounts/password.h"
+#include "core/accounts/password_resets.h"
 #include "core/accounts/throttle.h"
 #include "core/accounts/users.h"
 #include "core/db/database.h"
@@ -143,11 +144,14 @@ int set_password(const Invocation& invocation) {
     unsigned long long ended = 0;
     // Together, so the old password's sessions cannot outlive the change.
     LoginThrottle throttle(accounts.db, accounts.config);
+    PasswordResets resets(accounts.db, accounts.config);
     accounts.db.transaction([&] {
         accounts.users.update_password_hash(user.id, hash);
         ended = accounts.db.execute(accounts.statements.delete_sessions, {user.id}).affected_rows;
         // The owner, locked out by someone's guesses, can sign in with the new password at once.
         throttle.reset(user.username);
+        // A reset link mailed before the change must not undo it.
+        resets.void_all(user.id);
     });
     // The security log's line for it (core/accounts/events.h), beside the message for the operator.
     set_log_name("microblog-admin");
