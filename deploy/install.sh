@@ -16,10 +16,11 @@ Installs this release on this host, or upgrades to it, with no failed request:
   - on the first install only, writes /etc/microblog/microblog.conf and its secrets;
   - creates the database and the application's account, and applies pending migrations
     (once, even when several hosts install at the same time);
-  - installs the systemd units, the nginx site (checked with nginx -t; nginx is reloaded only
-    when its configuration changed, started if it is not running), and
-    /usr/local/sbin/microblog-admin;
-  - restarts the route programs one at a time, and checks the site with microblog-admin check.
+  - installs the systemd units (the route programs and microblog-mailer), the nginx site
+    (checked with nginx -t; nginx is reloaded only when its configuration changed, started if
+    it is not running), and /usr/local/sbin/microblog-admin;
+  - restarts the route programs one at a time and the mailer, and checks the site with
+    microblog-admin check.
 Running it again changes nothing that is already right.
 
 First-install options (afterwards, edit /etc/microblog/microblog.conf and run this again):
@@ -40,6 +41,18 @@ First-install options (afterwards, edit /etc/microblog/microblog.conf and run th
   --db-admin-password-file FILE   a file holding its password
   --db-tls-ca FILE           connect to the database over TLS, checking its certificate
                              against this CA certificate
+  --site-url URL             the site's public address, the origin of every link in mail
+                             (https://NAME[:PORT] with a certificate and --server-name,
+                             http://NAME[:PORT] with --server-name only, else
+                             http://127.0.0.1[:PORT]); microblog-admin check fetches its /login
+Mail (microblog-mailer; by default through this host's own MTA, e.g. exim4 or postfix):
+  --mail-from FROM           the sender of every mail, 'Name <name@host>' (default
+                             'Microblog <microblog@SERVER-NAME or this host's name>')
+  --smtp-host HOST           the relay (default 127.0.0.1) ...
+  --smtp-port PORT           ... and its port (default 25)
+  --smtp-tls MODE            none (default), starttls or tls; both verify the certificate
+  --smtp-user NAME           a relay that wants a login: the user ...
+  --smtp-password-file FILE  ... and a file holding its password
 Other options:
   --keep N                   releases to keep in /opt/microblog/releases (default 5)
   -h, --help                 this text
@@ -89,6 +102,7 @@ NGINX_ENABLED=/etc/nginx/sites-enabled/microblog
 UNIT_DIR=/etc/systemd/system
 DB_SOCKET=/run/mysqld/mysqld.sock
 ADMIN_LINK=/usr/local/sbin/microblog-admin
+MAILER_UNIT=microblog-mailer.service
 
 server_name=_
 port=
@@ -103,6 +117,13 @@ db_password_file=
 db_admin_user=root
 db_admin_password_file=
 db_tls_ca=
+site_url=
+mail_from=
+smtp_host=127.0.0.1
+smtp_port=25
+smtp_tls=none
+smtp_user=
+smtp_password_file=
 while (($# > 0)); do
     case $1 in
     --server-name) need_value "$@"; server_name=$2; shift 2 ;;
@@ -118,6 +139,13 @@ while (($# > 0)); do
     --db-admin-user) need_value "$@"; db_admin_user=$2; shift 2 ;;
     --db-admin-password-file) need_value "$@"; db_admin_password_file=$2; shift 2 ;;
     --db-tls-ca) need_value "$@"; db_tls_ca=$2; shift 2 ;;
+    --site-url) need_value "$@"; site_url=$2; shift 2 ;;
+    --mail-from) need_value "$@"; mail_from=$2; shift 2 ;;
+    --smtp-host) need_value "$@"; smtp_host=$2; shift 2 ;;
+    --smtp-port) need_value "$@"; smtp_port=$2; shift 2 ;;
+    --smtp-tls) need_value "$@"; smtp_tls=$2; shift 2 ;;
+    --smtp-user) need_value "$@"; smtp_user=$2; shift 2 ;;
+    --smtp-password-file) need_value "$@"; smtp_password_file=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -145,6 +173,26 @@ if [[ -n $db_host ]]; then
 fi
 if [[ -n $db_tls_ca ]]; then
     [[ -n $db_host && -f $db_tls_ca ]] || { say "--db-tls-ca needs --db-host and a CA certificate file"; exit 2; }
+fi
+# Values written into the configuration with sed (fill_template): none of | & \ or a line break.
+for value in "$site_url" "$mail_from" "$smtp_user"; do
+    [[ $value != *[$'|&\\\n\r']* ]] || { say "--site-url, --mail-from and --smtp-user may not hold | & \\ or line breaks"; exit 2; }
+done
+[[ -z $site_url || $site_url =~ ^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[1-9][0-9]{0,4})?/?$ ]] ||
+    { say "--site-url must be http:// or https:// with a host name and maybe a port, and no path"; exit 2; }
+site_url=${site_url%/}
+plain_address='^[A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+$'
+named_address='^[^<>"]+ <[A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+>$'
+[[ -z $mail_from || $mail_from =~ $plain_address || $mail_from =~ $named_address ]] ||
+    { say "--mail-from must be 'Name <name@host>' or name@host"; exit 2; }
+[[ $smtp_host =~ ^[A-Za-z0-9.:-]+$ ]] || { say "--smtp-host must be a host name or an address"; exit 2; }
+[[ $smtp_port =~ ^[1-9][0-9]{0,4}$ && $smtp_port -le 65535 ]] || { say "--smtp-port must be a TCP port number"; exit 2; }
+[[ $smtp_tls =~ ^(none|starttls|tls)$ ]] || { say "--smtp-tls must be none, starttls or tls"; exit 2; }
+[[ -z $smtp_user || $smtp_user =~ ^[A-Za-z0-9._%+=@-]+$ ]] ||
+    { say "--smtp-user may only hold letters, digits and . _ % + = @ -"; exit 2; }
+if [[ -n $smtp_user$smtp_password_file ]]; then
+    [[ -n $smtp_user && -f $smtp_password_file ]] ||
+        { say "--smtp-user and --smtp-password-file (a file) go together"; exit 2; }
 fi
 
 ((EUID == 0)) || die "run me as root (sudo $0)"
@@ -179,6 +227,37 @@ install_release() {
 }
 
 # --- Configuration and secrets, written on the first install only. ---
+# Prints the site's address as nginx serves it: https with a certificate, the server name
+# when there is one (else this host), the port unless it is the scheme's own.
+default_site_url() {
+    local name=$1 port=$2 certificate=$3 scheme=http standard=80
+    [[ -z $certificate ]] || { scheme=https; standard=443; }
+    [[ $name != _ ]] || name=127.0.0.1
+    if ((port == standard)); then
+        printf '%s://%s\n' "$scheme" "$name"
+    else
+        printf '%s://%s:%s\n' "$scheme" "$name" "$port"
+    fi
+}
+
+# A configuration from a release before mail may have no site_url (HTTPS sites had it empty),
+# which the reset pages refuse to start without: filled in from how nginx serves the site.
+add_site_url_on_upgrade() {
+    local url
+    url=$(config_value "$CONFIG_FILE" site_url "")
+    [[ -z $url ]] || return 0
+    url=$(default_site_url "$(config_value "$CONFIG_FILE" server_name _)" \
+        "$(config_value "$CONFIG_FILE" listen_port 80)" \
+        "$(config_value "$CONFIG_FILE" tls_certificate_file "")")
+    say "setting site_url = $url in $CONFIG_FILE (the origin of the links in mail: change it if users reach the site elsewhere)"
+    if grep -Eq '^[[:space:]]*site_url[[:space:]]*=' -- "$CONFIG_FILE"; then
+        sed -i -E "s|^[[:space:]]*site_url[[:space:]]*=.*|site_url = $url|" -- "$CONFIG_FILE"
+    else
+        printf '\n# The site'"'"'s public address, the origin of every link in mail (added on upgrade).\nsite_url = %s\n' \
+            "$url" >>"$CONFIG_FILE"
+    fi
+}
+
 write_configuration() {
     install -d -m 0750 -o root -g "$APP_USER" -- "$CONF_DIR"
     if [[ ! -e $CONFIG_FILE && -n $db_host ]]; then
@@ -204,12 +283,32 @@ write_configuration() {
         ensure_secret "$CONF_DIR/db_password" 16
         chown "$APP_USER:$APP_USER" -- "$CONF_DIR/db_password"
     fi
-    [[ -e $CONFIG_FILE ]] && return 0
+    if [[ -e $CONFIG_FILE ]]; then
+        add_site_url_on_upgrade
+        return 0
+    fi
     say "writing $CONFIG_FILE"
-    # microblog-admin check fetches site_url over plain HTTP; with HTTPS, install.sh's own
-    # check below fetches the page instead.
-    local https=false site_url=http://127.0.0.1:$port
-    [[ -n $tls_certificate ]] && https=true && site_url=
+    if [[ -n $smtp_password_file ]]; then
+        # Copied so the given file can go; the mailer alone reads it.
+        install -m 0600 -o "$APP_USER" -g "$APP_USER" -- "$smtp_password_file" "$CONF_DIR/smtp_password"
+    fi
+    # site_url: the origin of every link in mail, and what microblog-admin check fetches /login
+    # from (over HTTPS without checking the certificate); never empty.
+    local https=false
+    [[ -n $tls_certificate ]] && https=true
+    if [[ -z $site_url ]]; then
+        site_url=$(default_site_url "$server_name" "$port" "$tls_certificate")
+        [[ $server_name != _ ]] ||
+            say "warning: links in mail point at $site_url, this host only: give --site-url (or set site_url)"
+    fi
+    if [[ -z $mail_from ]]; then
+        local mail_domain=$server_name
+        [[ $mail_domain != _ ]] || mail_domain=$(hostname --fqdn 2>/dev/null || uname -n)
+        [[ $mail_domain =~ ^[A-Za-z0-9.-]+$ ]] || mail_domain=localhost
+        mail_from="Microblog <microblog@$mail_domain>"
+    fi
+    local password_file=''
+    [[ -z $smtp_password_file ]] || password_file=$CONF_DIR/smtp_password
     local socket=$DB_SOCKET admin_password_file='' tls_ca_file=''
     [[ -n $db_host ]] && socket= && admin_password_file=$CONF_DIR/db_admin_password
     [[ -n $db_tls_ca ]] && tls_ca_file=$CONF_DIR/db-ca.pem
@@ -231,8 +330,9 @@ write_configuration() {
         "SITE_URL=$site_url" "SERVER_NAME=$server_name" "LISTEN_PORT=$port" \
         "TLS_CERTIFICATE=$tls_certificate" "TLS_KEY=$tls_key" \
         "WEBAUTHN_RP_ID=$webauthn_rp_id" "WEBAUTHN_ORIGIN=$webauthn_origin" \
-        "MAIL_TRANSPORT=smtp" "MAIL_DIR=" "MAIL_FROM=Microblog <microblog@localhost>" \
-        "SMTP_HOST=127.0.0.1" "SMTP_PORT=25" "SMTP_TLS=none" "SMTP_USER=" "SMTP_PASSWORD_FILE="
+        "MAIL_TRANSPORT=smtp" "MAIL_DIR=" "MAIL_FROM=$mail_from" \
+        "SMTP_HOST=$smtp_host" "SMTP_PORT=$smtp_port" "SMTP_TLS=$smtp_tls" "SMTP_USER=$smtp_user" \
+        "SMTP_PASSWORD_FILE=$password_file"
     chown "root:$APP_USER" -- "$CONFIG_FILE"
     chmod 0640 -- "$CONFIG_FILE"
 }
@@ -274,8 +374,32 @@ install_units() {
     for route in "${ROUTES[@]}"; do
         sockets+=("microblog@$route.socket")
     done
-    systemctl enable --quiet microblog.target "${sockets[@]}"
+    systemctl enable --quiet microblog.target "${sockets[@]}" "$MAILER_UNIT"
     systemctl start "${sockets[@]}"
+}
+
+# The mailer has no socket: while it restarts, mail waits in the outbox.
+start_mailer() {
+    local action=$1
+    systemctl reset-failed "$MAILER_UNIT" 2>/dev/null || true
+    [[ $action == start ]] || say "restarting $MAILER_UNIT"
+    systemctl "$action" "$MAILER_UNIT"
+    systemctl is-active --quiet "$MAILER_UNIT" || die "$MAILER_UNIT did not start: journalctl -u $MAILER_UNIT"
+}
+
+# The default relay is this host's own MTA: say so when none answers (mail then waits in the
+# outbox, and is marked failed after mail_retry_hours).
+warn_without_relay() {
+    local host port
+    host=$(config_value "$CONFIG_FILE" smtp_host 127.0.0.1)
+    port=$(config_value "$CONFIG_FILE" smtp_port 25)
+    [[ $host == 127.0.0.1 || $host == localhost ]] || return 0
+    [[ $port =~ ^[0-9]+$ ]] || return 0
+    # The child bash expands $0 and $1, the address and port given after the script.
+    # shellcheck disable=SC2016
+    if ! timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null; then
+        say "warning: no mail server answers on $host:$port, so no mail leaves this host: install one (apt-get install exim4-daemon-light) or give a relay (smtp_host)"
+    fi
 }
 
 # Sets release_changed to 1 when current pointed at another release (or at none).
@@ -454,8 +578,10 @@ step "switching to the release" switch_current
 step "installing the nginx site" install_nginx_site
 if [[ -n $release_changed || -n $units_changed || $CONFIG_FILE -nt $BASE_DIR/.installed ]]; then
     step "restarting the route programs" restart_routes
+    step "restarting the mailer" start_mailer restart
 else
     step "starting the route programs" start_routes
+    step "starting the mailer" start_mailer start
 fi
 step "starting microblog.target" systemctl start microblog.target
 touch -- "$BASE_DIR/.installed"
@@ -463,5 +589,6 @@ step "removing old releases" prune_releases
 current_step="checking the site"
 "$ADMIN_LINK" --config "$CONFIG_FILE" check >&2 || die "the site does not pass microblog-admin check"
 step "checking the site" check_site_page
+step "looking for the mail relay" warn_without_relay
 step "recording the release in $HISTORY_FILE" record_history
 say "Microblog $VERSION is installed"

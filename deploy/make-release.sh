@@ -6,7 +6,7 @@ usage() {
     cat <<'USAGE'
 usage: deploy/make-release.sh [--build-dir DIR] [--output-dir DIR] [--version VERSION]
 
-Packs the route programs and microblog-admin from the build folder (default build/), with the
+Packs the route programs, microblog-admin and microblog-mailer from the build folder (default build/), with the
 templates, static files, migrations, nginx configuration, systemd units and deployment scripts,
 into OUTPUT-DIR/microblog-VERSION.tar.gz (default build/release/). Prints the tarball's path.
 
@@ -61,7 +61,7 @@ fi
 [[ $version =~ ^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$ ]] ||
     die "version '$version' may only hold letters, digits and . _ + - (at most 64)"
 
-programs=("${ROUTES[@]}" microblog-admin hash-password)
+programs=("${ROUTES[@]}" microblog-admin microblog-mailer hash-password)
 for program in "${programs[@]}"; do
     [[ -x $build_dir/bin/$program ]] || die "$build_dir/bin/$program is missing; run make first"
 done
@@ -80,7 +80,7 @@ cp -R -- "$REPO_DIR/deploy/lib" "$REPO_DIR/deploy/systemd" "$REPO_DIR/deploy/fai
 cp -- "$REPO_DIR"/deploy/{install,install-database-node,rollback,backup,restore,uninstall,rotate-secret-key}.sh \
     "$REPO_DIR"/deploy/{microblog.conf.in,galera-node.cnf.in} \
     "$REPO_DIR"/deploy/{runtime,database-node}-packages.txt "$root/deploy/"
-cp -- "$REPO_DIR"/docs/{deploy,configuration,scaling}.md "$root/docs/"
+cp -- "$REPO_DIR"/docs/{deploy,configuration,scaling,email}.md "$root/docs/"
 printf '%s\n' "$version" >"$root/VERSION"
 # Files as the host should see them: readable by all, changed by root only.
 chmod -R u=rwX,go=rX -- "$root"

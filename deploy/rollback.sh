@@ -10,8 +10,9 @@ Makes the previous release current again (or VERSION, a folder name in /opt/micr
 by running that release's own install.sh: the route programs are restarted one at a time, with
 no failed request. nginx keeps running: it is reloaded only if that release's nginx configuration
 differs from the one in place (its paths go through /opt/microblog/current, so usually it does
-not). The previous release is the newest one in /opt/microblog/history other than the current
-one; run again, rollback.sh goes back and forth between the two. The database is left as it is:
+not). microblog-mailer is restarted too (stopped when that release has none). The previous
+release is the newest one in /opt/microblog/history other than the current one; run again,
+rollback.sh goes back and forth between the two. The database is left as it is:
 migrations only add, so an older release works with a newer schema.
 Exit status: 0 rolled back and checked, 1 failed, 2 bad usage.
 USAGE
@@ -57,4 +58,11 @@ fi
     { say "no release $target in $BASE_DIR/releases"; exit 1; }
 [[ $target != "$current" ]] || { say "$target is already current"; exit 0; }
 say "rolling back from $current to $target"
+# A release from before the mailer cannot run it, nor does its install.sh know of it: stopped
+# until a release with it is installed again (the outbox keeps the mail meanwhile).
+if [[ ! -x $BASE_DIR/releases/$target/bin/microblog-mailer ]] &&
+    systemctl is-enabled --quiet microblog-mailer.service 2>/dev/null; then
+    say "$target has no mailer: stopping microblog-mailer.service until a release with one is installed"
+    systemctl disable --now --quiet microblog-mailer.service
+fi
 exec "$BASE_DIR/releases/$target/deploy/install.sh"

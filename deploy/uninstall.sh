@@ -6,10 +6,11 @@ usage() {
     cat <<'USAGE'
 usage: deploy/uninstall.sh [--purge]     (as root, on the host)
 
-Stops and removes the route programs' systemd units, the nginx site (then reloads nginx), the
-releases in /opt/microblog and /usr/local/sbin/microblog-admin. Kept: the configuration and
-secrets in /etc/microblog, the database with its account, the system user, backups, and the
-packages (other sites may use nginx and MariaDB). Running install.sh again brings the site back
+Stops and removes the systemd units of the route programs and the mailer, the nginx site (then
+reloads nginx), the releases in /opt/microblog and /usr/local/sbin/microblog-admin. Kept: the
+configuration and secrets in /etc/microblog, the database with its account and any mail still
+in its outbox, the system user, backups, and the packages (other sites may use nginx, MariaDB
+and the MTA). Running install.sh again brings the site back
 with its users and sessions.
 
   --purge   also drop the database and its account, and delete /etc/microblog and the user
@@ -41,14 +42,14 @@ case ${1:-} in
 esac
 ((EUID == 0)) || die "run me as root"
 
-units=(microblog.target)
+units=(microblog.target microblog-mailer.service)
 for route in "${ROUTES[@]}"; do
     units+=("microblog@$route.service" "microblog@$route.socket")
 done
-say "stopping the route programs"
+say "stopping the route programs and the mailer"
 systemctl disable --now --quiet "${units[@]}" 2>/dev/null || true
 rm -f -- /etc/systemd/system/microblog.target /etc/systemd/system/microblog@.service \
-    /etc/systemd/system/microblog@.socket
+    /etc/systemd/system/microblog@.socket /etc/systemd/system/microblog-mailer.service
 systemctl daemon-reload
 
 if [[ -e /etc/nginx/sites-enabled/microblog || -e /etc/nginx/sites-available/microblog ]]; then

@@ -85,7 +85,7 @@ def history():
 
 
 def main_pids():
-    units = ["microblog@%s.service" % route for route in ROUTES] + ["nginx.service"]
+    units = ["microblog@%s.service" % route for route in ROUTES] + ["microblog-mailer.service", "nginx.service"]
     out = on_host("systemctl show -p MainPID --value " + " ".join(units)).stdout.split()
     return dict(zip(units, out))
 
@@ -116,7 +116,7 @@ class HostDeployTest(unittest.TestCase):
                                     "600 microblog:microblog /etc/microblog/secret_key",
                                     "600 microblog:microblog /etc/microblog/db_password",
                                     "600 microblog:microblog /etc/microblog/two_factor_key"])
-        units = ["/etc/systemd/system/microblog.target"] + [
+        units = ["/etc/systemd/system/microblog.target", "/etc/systemd/system/microblog-mailer.service"] + [
             "/etc/systemd/system/microblog@%s.%s" % (route, kind)
             for route in ROUTES for kind in ("service", "socket")]
         verify = on_host("systemd-analyze verify " + " ".join(units), check=False)
@@ -167,6 +167,9 @@ class HostDeployTest(unittest.TestCase):
         # A configuration written by a release before two-factor sign-in has no line for its key:
         # the upgrade adds it (the running programs read theirs at start and keep it).
         on_host("sed -i -e '/^two_factor_key_file/d' /etc/microblog/microblog.conf")
+        # One from before mail may have an empty site_url, which the reset pages refuse.
+        self.assertIn("site_url = http://127.0.0.1\n", on_host("cat /etc/microblog/microblog.conf").stdout)
+        on_host("sed -i -e 's|^site_url =.*|site_url =|' /etc/microblog/microblog.conf")
         self.assertIn("rate=100000r/m", on_host("cat /etc/nginx/sites-available/microblog").stdout)
         before = main_pids()
         load = {}
@@ -182,11 +185,12 @@ class HostDeployTest(unittest.TestCase):
         finally:
             loader.join()
         self.assertEqual(current_release(), "releases/test-b")
-        self.assertIn("two_factor_key_file = /etc/microblog/two_factor_key",
-                      on_host("cat /etc/microblog/microblog.conf").stdout)
+        config = on_host("cat /etc/microblog/microblog.conf").stdout
+        self.assertIn("two_factor_key_file = /etc/microblog/two_factor_key", config)
+        self.assertIn("site_url = http://127.0.0.1\n", config)
         after = main_pids()
         for unit in before:
-            if unit.startswith("microblog@"):
+            if unit.startswith("microblog"):
                 self.assertNotEqual(after[unit], before[unit], "%s was not restarted" % unit)
         self.assertEqual(after["nginx.service"], before["nginx.service"], "nginx was restarted")
         self.assertEqual(load.get("failures"), [])
@@ -290,6 +294,9 @@ class HostDeployTest(unittest.TestCase):
                 "-e 's|^webauthn_origin =.*|webauthn_origin = https://blog.test|' "
                 "/etc/microblog/microblog.conf")
         on_host("/opt/microblog/current/deploy/install.sh")
+        # The empty site_url (as an HTTPS install before mail left it) is the site's address
+        # now, over HTTPS: microblog-admin check fetched it.
+        self.assertIn("site_url = https://127.0.0.1\n", on_host("cat /etc/microblog/microblog.conf").stdout)
         page = host.client(["curl", "-sk", "-D", "-", "https://%s/login" % host.address]).stdout
         self.assertRegex(page, r"^HTTP/1.1 200")
         self.assertRegex(page, r"(?im)^set-cookie: __Host-[a-z]+=[^;]+;.*\bSecure\b")

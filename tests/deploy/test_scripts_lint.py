@@ -148,6 +148,37 @@ class ScriptsLintTest(unittest.TestCase):
                 self.assertEqual(result.returncode, 1, result.stderr)
                 self.assertIn("run me as root", result.stderr)
 
+    def test_an_install_refuses_bad_site_and_mail_options_before_touching_anything(self):
+        # As nobody, as above: a missing check would end at "run me as root" (exit 1).
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        cases = {
+            "a site URL with a path": (["--site-url", "https://blog.example.org/blog"], "--site-url"),
+            "a site URL of another scheme": (["--site-url", "ftp://blog.example.org"], "--site-url"),
+            "a sender with no address": (["--mail-from", "Microblog"], "--mail-from"),
+            "a sender with a line break": (["--mail-from", "Blog <b@example.org>\nBcc: x@example.org"],
+                                           "line breaks"),
+            "a sender that would end sed's replacement": (["--mail-from", "a|b@example.org"], "may not hold"),
+            "an unknown TLS mode": (["--smtp-tls", "ssl"], "--smtp-tls"),
+            "a port out of range": (["--smtp-port", "65536"], "--smtp-port"),
+            "a relay with a space": (["--smtp-host", "smtp example.org"], "--smtp-host"),
+            "a user without a password file": (["--smtp-user", "blog"], "go together"),
+            "a password file without a user": (["--smtp-password-file", "/etc/hostname"], "go together"),
+        }
+        for case, (options, message) in cases.items():
+            with self.subTest(case=case):
+                result = subprocess.run([*as_nobody, os.path.join(DEPLOY, "install.sh"), *options],
+                                        capture_output=True, text=True, timeout=30)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn(message, result.stderr)
+        if as_nobody:
+            good = ["--site-url", "https://blog.example.org:8443/", "--mail-from", "Blog <blog@example.org>",
+                    "--smtp-host", "smtp.example.org", "--smtp-port", "587", "--smtp-tls", "starttls",
+                    "--smtp-user", "blog@example.org", "--smtp-password-file", "/etc/hostname"]
+            result = subprocess.run([*as_nobody, os.path.join(DEPLOY, "install.sh"), *good],
+                                    capture_output=True, text=True, timeout=30)
+            self.assertEqual(result.returncode, 1, result.stderr)
+            self.assertIn("run me as root", result.stderr)
+
     def test_units_pass_systemd_analyze_verify(self):
         # verify checks that ExecStart exists, so the copies point at this build's programs;
         # everything else is the shipped text.
@@ -164,7 +195,8 @@ class ScriptsLintTest(unittest.TestCase):
                 with open(os.path.join(folder, name), "w") as f:
                     f.write(text)
                 units.append(name)
-        self.assertEqual(sorted(units), ["microblog.target", "microblog@index.service", "microblog@index.socket"])
+        self.assertEqual(sorted(units), ["microblog-mailer.service", "microblog.target", "microblog@index.service",
+                                         "microblog@index.socket"])
         result = subprocess.run(["systemd-analyze", "verify", *units], cwd=folder, capture_output=True, text=True)
         # Units it pulls in that this machine lacks (mariadb.service) are not ours to judge.
         complaints = [line for line in result.stderr.splitlines()

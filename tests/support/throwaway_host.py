@@ -45,7 +45,7 @@ script passes it on with `-F`:
 The root filesystem: debootstrap (minbase plus systemd, dbus, openssh-server, iproute2,
 ca-certificates), the workstation's Debian apt sources, then every package of
 deploy/runtime-packages.txt and deploy/database-node-packages.txt (an app host or a database
-node) installed with `apt-get install --no-install-recommends` in a chroot from the workstation
+node), and exim4 as the host's MTA (local delivery only, to /var/mail/USER), installed with `apt-get install --no-install-recommends` in a chroot from the workstation
 side (which can reach the mirror). Services the packages' postinst enables
 (mariadb, nginx) start at boot, as on a real host. The result is cached as
 /var/cache/microblog-tests/hosts/bookworm-<key>.tar.zst (for root; $MICROBLOG_BUILD_DIR/hosts/
@@ -90,6 +90,10 @@ IMAGE_UNUSED_DAYS = 7
 RUNTIME_PACKAGES = os.path.join(REPO_DIR, "deploy", "runtime-packages.txt")
 # A throwaway host can be an app host or a database node of a Galera cluster.
 PACKAGE_LISTS = [RUNTIME_PACKAGES, os.path.join(REPO_DIR, "deploy", "database-node-packages.txt")]
+# What a real host has beside them and the tests need: its own MTA on 127.0.0.1:25 (Debian's
+# default, exim4, whose debconf default delivers local mail only and relays nothing), which
+# microblog-mailer sends to by default.
+HOST_EXTRA_PACKAGES = ["exim4-daemon-light"]
 
 PREFIX = "mbt-"
 SUITE = "bookworm"
@@ -142,8 +146,9 @@ def listed_packages(path):
 
 
 def image_packages():
-    """Every package of the image: those of an app host and those of a database node."""
-    return sorted(set(name for path in PACKAGE_LISTS for name in listed_packages(path)))
+    """Every package of the image: those of an app host and of a database node, and an MTA."""
+    listed = set(name for path in PACKAGE_LISTS for name in listed_packages(path))
+    return sorted(listed | set(HOST_EXTRA_PACKAGES))
 
 
 def debian_mirror():
