@@ -7,6 +7,7 @@ import selectors
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import cpu
@@ -58,6 +59,19 @@ def stop_process(process, stop_signal):
         return process.wait()
 
 
+def drain_in_background(stream):
+    """Reads what run-local.sh prints after its READY line (the mailer's lines for each mail
+    written, many in the reset scenario) and drops it: a pipe nobody reads fills and blocks
+    the mailer."""
+    def drain():
+        try:
+            for _ in stream:
+                pass
+        except (ValueError, OSError):  # closed by stop()
+            pass
+    threading.Thread(target=drain, daemon=True).start()
+
+
 class OurStack:
     """deploy/run-local.sh with its own VAR_DIR and port; WORKERS is left to the script."""
 
@@ -107,6 +121,7 @@ class OurStack:
                 if not line:
                     return False
                 if line.startswith(READY_LINE):
+                    drain_in_background(self.process.stdout)
                     return True
         return False
 

@@ -72,6 +72,14 @@ def kill_namespace_processes(netns, sig=signal.SIGKILL, timeout=15):
         time.sleep(0.1)
 
 
+
+def _drain(stream):
+    try:
+        for _ in stream:
+            pass
+    except (ValueError, OSError):  # closed when the host stops
+        pass
+
 class Network:
     """A bridge in its own namespace, and hosts plugged into it, 10.77.N.0/24."""
 
@@ -346,6 +354,8 @@ class AppHost:
                 break
             if line.startswith(READY_LINE):
                 self.ready = True
+                # Read on as a terminal would: a full pipe would block the mailer's lines.
+                threading.Thread(target=_drain, args=(self.process.stdout,), daemon=True).start()
                 return self
         raise RuntimeError("app host %s did not start:\n%s" % (self.name, self.output_tail()))
 

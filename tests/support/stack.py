@@ -2,7 +2,9 @@
 import os
 import signal
 import socket
+import re
 import subprocess
+import threading
 import time
 
 REPO_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -65,9 +67,44 @@ class Stack:
             lines.append(line)
             if line.startswith(READY_LINE):
                 self.startup_output = "".join(lines)
+                self._read_later_output()
                 return self
         self.stop()
         raise RuntimeError("stack %s did not start:\n%s\n%s" % (self.name, "".join(lines), self.log_tail()))
+
+    def _read_later_output(self):
+        """Keeps reading run-local.sh's standard output after the READY line (the mailer's
+        "mail to ... written to" lines), as a terminal would: a pipe nobody reads fills up and
+        then blocks the mailer. wait_output() finds lines in it."""
+        self.later_output = []
+        self.output_changed = threading.Condition()
+        stdout = self.process.stdout
+
+        def read():
+            try:
+                for line in stdout:
+                    with self.output_changed:
+                        self.later_output.append(line.rstrip("\n"))
+                        self.output_changed.notify_all()
+            except (ValueError, OSError):  # closed by stop()
+                pass
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def wait_output(self, pattern, timeout=20):
+        """The lines run-local.sh printed after its READY line, from the first one matching the
+        regular expression `pattern` on, waiting up to `timeout` seconds for it."""
+        deadline = time.monotonic() + timeout
+        with self.output_changed:
+            while True:
+                for i, line in enumerate(self.later_output):
+                    if re.search(pattern, line):
+                        return self.later_output[i:]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("run-local.sh never printed %r; it printed %r" % (
+                        pattern, self.later_output))
+                self.output_changed.wait(left)
 
     def stop(self, timeout=60):
         """Stops the stack as Ctrl-C would; returns run-local.sh's exit status."""
