@@ -138,6 +138,8 @@ int main(int argc, char** argv) {
                            .methods = {"GET", "HEAD", "POST"},
                            .audience = Audience::kVisitors,
                            .rate_limit = "microblog_login",
+                           // The token is in the URL: no Referer may carry it anywhere.
+                           .referrer_policy = ReferrerPolicy::kNoReferrer,
                            .page = {"Reset Your Password", kTemplate},
                            .fields = {kPasswordRule, kPassword2Rule},
                            .handle = reset_page,

@@ -20,14 +20,15 @@ bool allowed_method(const Route& route, const std::string& method) {
 
 // Whether a POST comes from a page of another site, as the browser says in Sec-Fetch-Site or
 // Origin. Checked beside the CSRF token, so that a leaked token alone is not enough. Clients that
-// send neither (older browsers, scripts) are judged by the token alone.
-bool sent_from_another_site(const Request& request, bool https) {
+// send neither (older browsers, scripts) are judged by the token alone, and so is `Origin: null`
+// from a page the route serves without a referrer (ReferrerPolicy in route.h).
+bool sent_from_another_site(const Request& request, bool https, ReferrerPolicy referrer_policy) {
     std::string fetch_site = request.param("HTTP_SEC_FETCH_SITE");
     // "same-site" is a sibling host, which on shared hosting may be anyone's.
     if (!fetch_site.empty() && fetch_site != "same-origin" && fetch_site != "none")
         return true;
     std::string origin = request.param("HTTP_ORIGIN");
-    if (origin.empty())
+    if (origin.empty() || (origin == "null" && referrer_policy == ReferrerPolicy::kNoReferrer))
         return false;
     return origin != (https ? "https://" : "http://") + request.param("HTTP_HOST");
 }
@@ -103,7 +104,8 @@ std::optional<Response> refuse(const Route& route, const Handlers& handlers, App
         return Response::redirect("/index");
     if (!signed_in && route.audience == Audience::kSession)
         return Response::redirect("/index");
-    if (request.method() == "POST" && sent_from_another_site(request, app.config().https))
+    if (request.method() == "POST" &&
+        sent_from_another_site(request, app.config().https, route.referrer_policy))
         return app.error_page(request, 403, "This form was sent from another site.");
     if (route.csrf == Csrf::kRequiredOnPost && request.method() == "POST" &&
         !app.csrf_token_valid(request, request.form().value(kCsrfTokenField.name))) {

@@ -61,6 +61,9 @@ void describe_route(const Route& route, unsigned parts, std::ostream& out) {
         << "confirmation " << (route.confirmation == Confirmation::kRecent ? "recent" : "none")
         << "\n"
         << "rate_limit " << route.rate_limit << "\n"
+        << "referrer_policy "
+        << (route.referrer_policy == ReferrerPolicy::kNoReferrer ? "no-referrer" : "same-origin")
+        << "\n"
         << "title " << route.page.title << "\n"
         << "templates " << route.page.content_template << "\n"
         << "fields " << field_names(route.fields) << "\n"

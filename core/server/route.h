@@ -33,6 +33,12 @@ enum class Csrf { kRequiredOnPost, kNotNeeded };
 // /confirm?next=<this page> and comes back after confirming.
 enum class Confirmation { kNotNeeded, kRecent };
 
+// The Referrer-Policy nginx sends with a route's pages (the map in nginx/microblog.conf, held to
+// the rows by tests/nginx). kNoReferrer for a page whose URL is a secret (a reset link), so no
+// request from it names the URL. Browsers then send `Origin: null` with its own forms, which
+// the policy takes as no Origin at all: the CSRF token and Sec-Fetch-Site still decide.
+enum class ReferrerPolicy { kSameOrigin, kNoReferrer };
+
 template <class Site>
 using BasicHandler = std::function<Response(const Request&, Site&)>;
 using Handler = BasicHandler<App>;
@@ -99,7 +105,8 @@ struct BasicRoute {
     Csrf csrf = Csrf::kRequiredOnPost;
     Confirmation confirmation = Confirmation::kNotNeeded;
     std::string rate_limit = {};  // the nginx limit_req zone of its locations, if any
-    PageSpec page = {};           // App::page() makes it; none for a page that only redirects
+    ReferrerPolicy referrer_policy = ReferrerPolicy::kSameOrigin;
+    PageSpec page = {};  // App::page() makes it; none for a page that only redirects
     // The query and form fields the handlers read (request.form()), on every method; an action's
     // own come on top. The CSRF token and `action` are the policy's.
     std::vector<FieldRule> fields = {};
@@ -141,6 +148,7 @@ Route as_app_route(const BasicRoute<Site>& row) {
                 .csrf = row.csrf,
                 .confirmation = row.confirmation,
                 .rate_limit = row.rate_limit,
+                .referrer_policy = row.referrer_policy,
                 .page = row.page,
                 .fields = row.fields,
                 .actions = row.actions,

@@ -7,10 +7,8 @@ import email
 import email.policy
 import glob
 import os
-import queue
 import re
 import sys
-import threading
 import time
 import unittest
 from urllib.parse import urlsplit
@@ -24,9 +22,6 @@ from stack import Stack  # noqa: E402
 
 # run-local's own mail settings (mail_transport = file): nothing overridden.
 stack = Stack("e2e-password-reset")
-# The stack's standard output after its ready line: the mailer's "mail to ... written to ..."
-# and "  link: ..." lines, read by a thread so the pipe never fills.
-output_lines = queue.Queue()
 
 OLD_PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a fresh passphrase for the reset"
@@ -36,18 +31,9 @@ INVALID_LINK = "This password reset link is invalid or has expired."
 MAIL_SECONDS = 60  # the mailer polls the outbox; generous on a loaded machine
 
 
-def read_output(stream):
-    try:
-        for line in stream:
-            output_lines.put(line.rstrip("\n"))
-    except (ValueError, OSError):  # the stream closed by stack.stop()
-        pass
-
-
 def setUpModule():
     unittest.addModuleCleanup(stack.stop)
     stack.start()
-    threading.Thread(target=read_output, args=(stack.process.stdout,), daemon=True).start()
 
 
 def site_url():
@@ -72,19 +58,6 @@ def wait_for_mail_file(address, subject):
                 return path, message
         time.sleep(0.2)
     raise AssertionError("no mail %r to %s in %s within %ss" % (subject, address, stack.var_dir, MAIL_SECONDS))
-
-
-def wait_for_output(line, timeout=MAIL_SECONDS):
-    """Waits until the stack printed `line`; returns the lines printed meanwhile."""
-    seen = []
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            seen.append(output_lines.get(timeout=max(0.1, deadline - time.monotonic())))
-        except queue.Empty:
-            raise AssertionError("the stack never printed %r; it printed %r" % (line, seen))
-        if seen[-1] == line:
-            return seen
 
 
 class PasswordResetJourneyTest(unittest.TestCase):
@@ -142,8 +115,10 @@ class PasswordResetJourneyTest(unittest.TestCase):
         self.assertEqual(origin(link), site_url())
         # site_url of run-local is the stack's own loopback address: the browser opens only that.
         self.assertEqual(origin(link), stack.url)
-        printed = wait_for_output("mail to %s written to %s" % (address, path))
-        self.assertEqual(output_lines.get(timeout=10), "  link: " + link, printed)
+        # The stack's output after its ready line, as make run's terminal shows it.
+        printed = stack.wait_output("^%s$" % re.escape("mail to %s written to %s" % (address, path)),
+                                    timeout=MAIL_SECONDS)
+        self.assertEqual(printed[1:2], ["  link: " + link], printed)
 
         # The link shows the form and changes nothing yet.
         browser.open(link)

@@ -73,6 +73,20 @@ class RouteTableTest(unittest.TestCase):
                     self.assertEqual(re.findall(r"include @CONF_DIR@/(\S+-page\.conf);", body), [include])
                     self.assertEqual(re.findall(r"limit_req zone=(\w+)", body), row["rate_limit"])
 
+    def test_the_referrer_policy_map_names_exactly_the_no_referrer_paths(self):
+        # nginx's map sends no-referrer for these paths (a prefix as ~^PATH, an exact path as
+        # PATH); the programs take Origin: null on their forms only there (route.h).
+        with open(os.path.join(REPO_DIR, "nginx", "microblog.conf")) as f:
+            block = re.search(r"^map \$request_uri \$microblog_referrer_policy \{\n(.*?)^\}", f.read(),
+                              re.M | re.S).group(1)
+        mapped = sorted(re.findall(r'^\s*"(\S+)" no-referrer;', block, re.M))
+        self.assertIn("default same-origin;", block)
+        expected = sorted(("~^" + path) if path.endswith("/") else path
+                          for row in self.rows.values() if row["referrer_policy"] == ["no-referrer"]
+                          for path in row["paths"])
+        self.assertTrue(expected, "no route sends no-referrer")
+        self.assertEqual(mapped, expected)
+
     def test_no_other_location_sends_to_a_program(self):
         declared = {path for row in self.rows.values() for path in row["paths"]}
         for path, (_, body) in self.locations.items():

@@ -103,6 +103,25 @@ TEST_F(ServerTest, PostFromAnotherOriginIsRefusedEvenWithTheToken) {
     EXPECT_EQ(handled_, 1);
 }
 
+TEST_F(ServerTest, ANullOriginPassesOnlyWhereThePageSendsNoReferrer) {
+    // Browsers send Origin: null with the forms of a page served with no-referrer.
+    Route secret_url = route(Audience::kAnyone, Csrf::kRequiredOnPost);
+    secret_url.referrer_policy = ReferrerPolicy::kNoReferrer;
+    Request::Params params = {{"REQUEST_METHOD", "POST"},
+                              {"HTTP_COOKIE", "presession=" + kPreSession},
+                              {"HTTP_HOST", "blog.example.org"},
+                              {"HTTP_ORIGIN", "null"}};
+    EXPECT_EQ(send(secret_url, params, "csrf_token=" + valid_token()).status(), 200);
+    EXPECT_EQ(send(secret_url, params, "csrf_token=" + valid_token() + "x").status(), 400)
+        << "the token still decides";
+    params["HTTP_SEC_FETCH_SITE"] = "cross-site";
+    EXPECT_EQ(send(secret_url, params, "csrf_token=" + valid_token()).status(), 403);
+    params.erase("HTTP_SEC_FETCH_SITE");
+    params["HTTP_ORIGIN"] = "http://evil.example";
+    EXPECT_EQ(send(secret_url, params, "csrf_token=" + valid_token()).status(), 403);
+    EXPECT_EQ(handled_, 1);
+}
+
 TEST_F(ServerTest, PostTheBrowserCallsCrossSiteIsRefused) {
     Route guarded = route(Audience::kAnyone, Csrf::kRequiredOnPost);
     for (const char* site : {"cross-site", "same-site"}) {
