@@ -309,6 +309,8 @@ class CeilingServer:
             "    server {",
             "        listen 127.0.0.1:%d;" % self.port,
             "        set $microblog_hsts \"\";",
+            # The home page's own policy (nginx/microblog.conf maps it per path).
+            "        set $microblog_referrer_policy same-origin;",
             "        include %s;" % SECURITY_HEADERS,
             "        location = %s { alias %s/page.html; }" % (self.PATH, folder),
             "        location / { return 404; }",

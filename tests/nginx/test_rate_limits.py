@@ -79,6 +79,19 @@ class RateLimitTest(unittest.TestCase):
         # The sign-in form's limit is another bucket.
         self.assertEqual(request(stack, "POST", "/login", source=source)[0], 400)
 
+    def test_reset_requests_and_reset_posts_count_with_sign_ins(self):
+        # Each asks for mail or tries a token: the login zone, one bucket with /login.
+        source = "127.0.0.16"
+        self.assertEqual(statuses(stack, BURST + 1, path="/reset_password_request", source=source),
+                         [400] * (BURST + 1))
+        status, headers, body = request(stack, "POST", "/reset_password_request", source=source)
+        self.assertEqual(status, 429)
+        self.assertIn("<h1>429: Too Many Requests</h1>", body)
+        self.assertEqual(request(stack, "POST", "/login", source=source)[0], 429)
+        token_path = "/reset_password/" + "A" * 43
+        self.assertEqual(request(stack, "POST", token_path, source=source)[0], 429)
+        self.assertEqual(request(stack, "POST", token_path, source="127.0.0.17")[0], 400)
+
     def test_gets_are_never_limited(self):
         source = "127.0.0.13"
         self.assertEqual(statuses(stack, 3 * (BURST + 2), method="GET", source=source), [200] * (3 * (BURST + 2)))
