@@ -511,10 +511,13 @@ start_mailer() {
     MAILER_PID=$STARTED_PID
 }
 start_mailer
+rm -f -- "$RUN_DIR/nginx.pid"
 start_background nginx "$LOG_DIR/nginx-error.log" nginx "${nginx_args[@]}"
 NGINX_PID=$STARTED_PID
 
-# --- Ready when a page goes through nginx to a program and back. ---
+# --- Ready when a page goes through our nginx to a program and back. nginx writes its pid file
+# only once it holds the port: until then an answer may come from another server that took the
+# port after the check above. ---
 deadline=$((SECONDS + READY_TIMEOUT))
 while :; do
     for pid in "${ALL_PIDS[@]}"; do
@@ -531,7 +534,11 @@ while :; do
             missing_logs+=("$LOG_DIR/$route.log")
         fi
     done
-    if ((${#missing[@]} == 0)) &&
+    nginx_pid=
+    [[ ! -r $RUN_DIR/nginx.pid ]] || nginx_pid=$(<"$RUN_DIR/nginx.pid")
+    if [[ $nginx_pid != "$NGINX_PID" ]]; then
+        curl_error="nginx does not hold port $PORT yet"
+    elif ((${#missing[@]} == 0)) &&
         curl_error=$(curl -fsS -o /dev/null --max-time 2 "http://$LISTEN_ADDRESS:$PORT/login" 2>&1); then
         break
     fi

@@ -2,8 +2,10 @@
 """deploy/run-local.sh: the private stack of `make run`, its restarts, refusals and clean stops."""
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -146,6 +148,40 @@ class ConfigOverridesTest(unittest.TestCase):
             wrong.start(timeout=60)
         with open(wrong.output_path) as output:
             self.assertIn("CONFIG_OVERRIDES names no_such_setting, which is no setting", output.read())
+
+
+class PortTakenTest(unittest.TestCase):
+    def test_a_port_another_server_takes_during_start_up_is_never_reported_running(self):
+        """The early check finds the port free; another web server starts listening on it before
+        nginx binds. Its answers must not make run-local say the stack runs."""
+        taken = Stack("deploy-port-taken")
+        self.addCleanup(taken.stop)
+        impostor = socket.socket()  # bound now, so the port's connections are refused...
+        impostor.bind(("127.0.0.1", taken.port))
+        self.addCleanup(impostor.close)
+        stop = threading.Event()
+        self.addCleanup(stop.set)
+
+        def serve_once_the_database_starts():  # ...until the stack is past its early check
+            socket_path = os.path.join(taken.var_dir, "run", "mysqld.sock")
+            while not os.path.exists(socket_path) and not stop.is_set():
+                time.sleep(0.05)
+            impostor.listen(16)
+            impostor.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    connection, _ = impostor.accept()
+                except OSError:
+                    continue
+                with connection:
+                    connection.recv(4096)
+                    connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+        threading.Thread(target=serve_once_the_database_starts, daemon=True).start()
+        with self.assertRaises(RuntimeError) as refused:
+            taken.start(timeout=60)
+        self.assertNotIn("Microblog is running at", str(refused.exception))
+        self.assertIn("Address already in use", str(refused.exception))
 
 
 if __name__ == "__main__":
