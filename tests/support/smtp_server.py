@@ -11,17 +11,11 @@ counts in .attempts."""
 import asyncio
 import email
 import email.policy
-import socket
 import threading
 import time
 
 from aiosmtpd.controller import Controller
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ports import free_port  # noqa: F401 (tests import it from here)
 
 
 class Mail:

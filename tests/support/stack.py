@@ -1,11 +1,12 @@
 """A private Microblog stack for one test module: deploy/run-local.sh in its own folder on its own port."""
 import os
 import signal
-import socket
 import re
 import subprocess
 import threading
 import time
+
+from ports import free_port  # noqa: F401 (tests import it from here)
 
 REPO_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("MICROBLOG_BUILD_DIR", os.path.join(REPO_DIR, "build"))
@@ -18,12 +19,6 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 # make run keeps the configuration file's.
 UNLIMITED_RATES = {"login_rate_per_minute": 100000, "register_rate_per_minute": 100000,
                    "rate_burst": 100000}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stack:
@@ -220,4 +215,6 @@ def route_processes(stack, route):
 
 def stack_processes(stack):
     """Every process whose command line names the stack's folder."""
-    return [(pid, cmdline) for pid, _, cmdline in _processes() if stack.var_dir in cmdline]
+    # The folder as a whole path: "tools-mailer" must not match "tools-mailer-file".
+    inside = re.compile(re.escape(stack.var_dir) + r"(/|\s|$)")
+    return [(pid, cmdline) for pid, _, cmdline in _processes() if inside.search(cmdline)]
