@@ -91,6 +91,7 @@ Response reset(const Request& request, Site& app, const Link& link) {
     bool claimed = false;
     unsigned long long ended = 0;
     app.db().transaction([&] {
+        claimed = false;  // a deadlock runs this again (core/db/database.h)
         // Locked, so a second use of the link (another browser, a double click) waits for this
         // one and then finds it gone.
         if (app.password_resets().claim(link.token) != user.id)

@@ -43,6 +43,7 @@ MailMessage reset_mail(Site& app, const User& user, const std::string& token) {
 void send_reset(const Request& request, Site& app, const User& user) {
     bool queued = false;
     app.db().transaction([&] {
+        queued = false;  // a deadlock runs this again (core/db/database.h)
         app.password_resets().lock_user(user.id);
         if (!app.outbox().within_budget(user.email))
             return;

@@ -16,7 +16,8 @@
 namespace microblog {
 namespace {
 
-// How often a statement InnoDB rolled back to end a deadlock is run again before giving up.
+// How often a statement, or a transaction, that InnoDB rolled back to end a deadlock is run
+// again before giving up.
 constexpr int kDeadlockRetries = 2;
 // After a failed connect, this worker answers at once that the database is unavailable instead
 // of waiting for the connect timeout on every request: a database that is down or frozen costs
@@ -286,6 +287,18 @@ void Database::transaction(const std::function<void()>& work) {
             "Database::transaction inside a transaction: MariaDB would commit the outer one; "
             "the outermost caller owns the transaction (core/db/database.h)");
     }
+    for (int attempt = 0;; ++attempt) {
+        try {
+            run_transaction(work);
+            return;
+        } catch (const TransactionRolledBack& e) {
+            if (attempt >= kDeadlockRetries)
+                throw DatabaseBusy(std::string("MariaDB is busy: ") + e.what());
+        }
+    }
+}
+
+void Database::run_transaction(const std::function<void()>& work) {
     bool was_bound = session_bound_;
     run_simple("START TRANSACTION");
     session_bound_ = true;
@@ -318,6 +331,8 @@ void Database::fail_connection_call(const std::string& what) {
         disconnect();
         throw DatabaseUnavailable("MariaDB connection lost: " + message);
     }
+    if (code == ER_LOCK_DEADLOCK && in_transaction_)  // a COMMIT that lost a Galera conflict
+        throw TransactionRolledBack(message);
     throw std::runtime_error(message);
 }
 
@@ -382,6 +397,8 @@ Result Database::execute(StatementId id, const std::vector<Value>& params) {
             // transaction is gone, so the caller must hear of it.
             if (e.code() == ER_LOCK_DEADLOCK && !in_transaction_ && attempt < kDeadlockRetries)
                 continue;
+            if (e.code() == ER_LOCK_DEADLOCK && in_transaction_)
+                throw TransactionRolledBack(e.what());
             if (is_busy_error(e.code()))
                 throw DatabaseBusy(std::string("MariaDB is busy: ") + e.what());
             if (!is_connection_error(e.code()))

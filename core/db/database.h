@@ -38,6 +38,13 @@ class DatabaseBusy : public DatabaseUnavailable {
     using DatabaseUnavailable::DatabaseUnavailable;
 };
 
+// InnoDB rolled the whole transaction back to end a deadlock (or, on Galera, a write conflict
+// with another node): transaction() runs its work again.
+class TransactionRolledBack : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 // An INSERT or UPDATE hit a unique key; `key()` names the index (e.g. users_email_key).
 class DuplicateKey : public std::runtime_error {
   public:
@@ -103,6 +110,9 @@ class Database {
 
     // Runs `work` in one transaction: committed when it returns, rolled back when it throws.
     // A connection lost inside it is not reopened, since the transaction went with it.
+    // When InnoDB rolls it back to end a deadlock (or Galera for a conflict with another node),
+    // `work` runs again, twice at most, then DatabaseBusy: so `work` assigns
+    // what it finds out rather than adding to it.
     //
     // Who owns a transaction: the code that makes one whole change, a route's handler or an
     // admin command, opens it around every store call the change needs. Stores (users,
@@ -151,6 +161,8 @@ class Database {
     void leave_server();
     // Runs one statement without parameters or results (transaction control).
     void run_simple(const char* sql);
+    // One attempt of transaction(): START TRANSACTION, `work`, COMMIT (ROLLBACK when it throws).
+    void run_transaction(const std::function<void()>& work);
     void prepare_handle(Statement& statement);
     Result run(Statement& statement, const std::vector<Value>& params);
     [[noreturn]] void fail(MYSQL_STMT* handle, const std::string& sql);

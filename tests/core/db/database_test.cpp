@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "tests/support/database_test_support.h"
 
@@ -81,6 +84,58 @@ TEST_F(DatabaseTest, TransactionsOneAfterAnotherAreNotNested) {
     db_.transaction([&] { db_.execute(insert_, {key_}); });
     EXPECT_EQ(logic_error_of([&] { db_.transaction([&] { db_.execute(delete_, {key_}); }); }), "");
     EXPECT_EQ(rows_with_key(), "0");
+}
+
+// Two transactions that lock two rows in opposite orders: InnoDB rolls one back whole to end
+// the deadlock, and transaction() runs that one's work again, so both changes land once each.
+TEST_F(DatabaseTest, ATransactionRolledBackToEndADeadlockIsRunAgain) {
+    const std::string other_key = key_ + "-other";
+    db_.execute(insert_, {key_});
+    db_.execute(insert_, {other_key});
+    const auto bump =
+        db_.prepare("UPDATE login_throttle SET failures = failures + 1 WHERE username_key = ?");
+    std::atomic<bool> other_locked{false};
+    std::atomic<int> attempts{0}, other_attempts{0};
+    std::string other_failure;
+
+    std::thread other([&] {
+        try {
+            Database second(stack_config());
+            const auto second_bump = second.prepare(
+                "UPDATE login_throttle SET failures = failures + 1 WHERE username_key = ?");
+            second.transaction([&] {
+                ++other_attempts;
+                second.execute(second_bump, {other_key});
+                other_locked = true;
+                second.execute(second_bump, {key_});  // waits for the first, which waits for us
+            });
+        } catch (const std::exception& e) {
+            other_failure = e.what();
+        }
+    });
+    std::string failure;
+    try {
+        db_.transaction([&] {
+            ++attempts;
+            db_.execute(bump, {key_});
+            if (attempts == 1) {
+                while (!other_locked)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));  // it waits on us
+            }
+            db_.execute(bump, {other_key});
+        });
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    other.join();
+    EXPECT_EQ(failure, "");
+    EXPECT_EQ(other_failure, "");
+    EXPECT_EQ(attempts + other_attempts, 3);  // one of the two ran twice
+    const auto failures = db_.prepare("SELECT failures FROM login_throttle WHERE username_key = ?");
+    EXPECT_EQ(*db_.execute(failures, {key_}).rows.at(0).at(0), "3");
+    EXPECT_EQ(*db_.execute(failures, {other_key}).rows.at(0).at(0), "3");
+    db_.execute(delete_, {other_key});
 }
 
 // The order of db_host (the administrator's connection sorts them: tools/admin).
